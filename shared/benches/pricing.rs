@@ -1,0 +1,121 @@
+//! Throughput of the pricing kernels, natively. Run with
+//! `cargo bench -p shared --bench pricing`; the browser figures come from the
+//! app's `/bench` page.
+
+use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
+use shared::pricing::batch::{self, BatchInputs};
+use shared::pricing::binomial::{self, Exercise};
+use shared::pricing::monte_carlo::{self, McConfig, McPayoff};
+use shared::pricing::{bsm, implied_volatility, OptionKind, OptionParams};
+use std::hint::black_box;
+
+/// A spread of strikes, expiries and volatilities, so branch predictors and
+/// caches see realistic variety rather than one repeated option.
+fn grid(n: usize) -> Vec<OptionParams> {
+    (0..n)
+        .map(|i| {
+            let strike = 60.0 + (i % 81) as f64;
+            let years = 0.05 + (i % 37) as f64 * 0.05;
+            let vol = 0.1 + (i % 23) as f64 * 0.02;
+            let kind = if i % 2 == 0 {
+                OptionKind::Call
+            } else {
+                OptionKind::Put
+            };
+            OptionParams::new(100.0, strike, years, 0.03, 0.01, vol, kind).expect("valid grid")
+        })
+        .collect()
+}
+
+fn bench_bsm(c: &mut Criterion) {
+    let options = grid(4096);
+    let mut group = c.benchmark_group("bsm");
+    group.throughput(Throughput::Elements(options.len() as u64));
+    group.bench_function("price", |b| {
+        b.iter(|| {
+            options
+                .iter()
+                .map(|p| bsm::price(black_box(p)))
+                .sum::<f64>()
+        })
+    });
+    group.bench_function("price_and_greeks", |b| {
+        b.iter(|| {
+            options
+                .iter()
+                .map(|p| {
+                    let v = bsm::valuation(black_box(p));
+                    v.price
+                        + v.greeks.delta
+                        + v.greeks.gamma
+                        + v.greeks.vega
+                        + v.greeks.theta
+                        + v.greeks.rho
+                })
+                .sum::<f64>()
+        })
+    });
+    let spots: Vec<f64> = options.iter().map(|p| p.spot).collect();
+    let strikes: Vec<f64> = options.iter().map(|p| p.strike).collect();
+    let years: Vec<f64> = options.iter().map(|p| p.years).collect();
+    let vols: Vec<f64> = options.iter().map(|p| p.volatility).collect();
+    let mut out = vec![0.0; options.len()];
+    group.bench_function("batch_price_calls", |b| {
+        b.iter(|| {
+            let inputs = BatchInputs {
+                spots: &spots,
+                strikes: &strikes,
+                years: &years,
+                volatilities: &vols,
+                rate: 0.03,
+                dividend_yield: 0.01,
+                kind: OptionKind::Call,
+            };
+            batch::prices(black_box(&inputs), &mut out);
+            out[0]
+        })
+    });
+    group.finish();
+}
+
+fn bench_implied(c: &mut Criterion) {
+    let options = grid(4096);
+    let prices: Vec<f64> = options.iter().map(bsm::price).collect();
+    let mut group = c.benchmark_group("implied_vol");
+    group.throughput(Throughput::Elements(options.len() as u64));
+    group.bench_function("lets_be_rational", |b| {
+        b.iter(|| {
+            options
+                .iter()
+                .zip(&prices)
+                .map(|(p, &price)| implied_volatility(black_box(price), p).unwrap_or(0.0))
+                .sum::<f64>()
+        })
+    });
+    group.finish();
+}
+
+fn bench_trees_and_paths(c: &mut Criterion) {
+    let p = OptionParams::new(100.0, 100.0, 1.0, 0.05, 0.02, 0.2, OptionKind::Put).expect("valid");
+    let mut group = c.benchmark_group("lattice_mc");
+    group.sample_size(20);
+    group.bench_function("binomial_american_1000_steps", |b| {
+        b.iter(|| binomial::price(black_box(&p), Exercise::American, 1000))
+    });
+    group.throughput(Throughput::Elements(1_000_000));
+    group.bench_function("monte_carlo_european_1m_paths", |b| {
+        b.iter_batched(
+            || McConfig {
+                paths: 1_000_000,
+                seed: 42,
+                antithetic: true,
+            },
+            |config| monte_carlo::price(black_box(&p), McPayoff::European, &config),
+            BatchSize::SmallInput,
+        )
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bench_bsm, bench_implied, bench_trees_and_paths);
+criterion_main!(benches);

@@ -1,0 +1,9 @@
+//! mlTrainer's shared library: pure computation that compiles both to
+//! `wasm32-unknown-unknown` (inside the app and its web worker) and natively
+//! (inside the server, tests and benchmarks).
+//!
+//! Architecture invariant: nothing here touches the network, files, the
+//! clock, threads or an async runtime. Callers pass everything in, including
+//! "today" and random seeds, so every result can be repeated exactly.
+
+pub mod pricing;

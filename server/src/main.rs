@@ -1,1 +1,61 @@
-fn main() {}
+//! The `mltrainer-server` binary: parses the command line, installs logging,
+//! and runs [`server`] until SIGINT or SIGTERM.
+//!
+//! Exit status: 0 after a clean shutdown (and for `--help`, `--version`),
+//! 2 for a bad command line or environment, 1 when the server cannot start
+//! or fails while serving.
+
+use std::error::Error;
+use std::io::Write as _;
+use std::process::ExitCode;
+
+use server::{Command, Config};
+
+fn main() -> ExitCode {
+    let config = match Command::from_process() {
+        Ok(Command::Serve(config)) => config,
+        Ok(Command::Help) => {
+            println!("{}", server::config::USAGE);
+            return ExitCode::SUCCESS;
+        }
+        Ok(Command::Version) => {
+            println!("mltrainer-server {}", env!("CARGO_PKG_VERSION"));
+            return ExitCode::SUCCESS;
+        }
+        Err(error) => return fail(&error, 2),
+    };
+    server::telemetry::init();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(error) => return fail(&error, 1),
+    };
+    match runtime.block_on(run(&config)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => fail(error.as_ref(), 1),
+    }
+}
+
+async fn run(config: &Config) -> Result<(), Box<dyn Error>> {
+    let router = server::app(config)?;
+    let listener = server::bind(config).await?;
+    let addr = listener.local_addr()?;
+    let mut stdout = std::io::stdout().lock();
+    writeln!(stdout, "{}", server::listening_line(addr))?;
+    stdout.flush()?;
+    drop(stdout);
+    server::serve(listener, router, server::shutdown_signal()).await?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Prints `error` and its causes to stderr and returns `code`.
+fn fail(error: &dyn Error, code: u8) -> ExitCode {
+    let mut message = format!("mltrainer-server: error: {error}");
+    let mut source = error.source();
+    while let Some(cause) = source {
+        message.push_str(&format!(": {cause}"));
+        source = cause.source();
+    }
+    eprintln!("{message}");
+    ExitCode::from(code)
+}

@@ -6,29 +6,12 @@ use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughpu
 use shared::pricing::batch::{self, BatchInputs};
 use shared::pricing::binomial::{self, Exercise};
 use shared::pricing::monte_carlo::{self, McConfig, McPayoff};
-use shared::pricing::{bsm, implied_volatility, OptionKind, OptionParams};
+use shared::pricing::workload::{reference_put, sample_grid};
+use shared::pricing::{bsm, implied_volatility, OptionKind};
 use std::hint::black_box;
 
-/// A spread of strikes, expiries and volatilities, so branch predictors and
-/// caches see realistic variety rather than one repeated option.
-fn grid(n: usize) -> Vec<OptionParams> {
-    (0..n)
-        .map(|i| {
-            let strike = 60.0 + (i % 81) as f64;
-            let years = 0.05 + (i % 37) as f64 * 0.05;
-            let vol = 0.1 + (i % 23) as f64 * 0.02;
-            let kind = if i % 2 == 0 {
-                OptionKind::Call
-            } else {
-                OptionKind::Put
-            };
-            OptionParams::new(100.0, strike, years, 0.03, 0.01, vol, kind).expect("valid grid")
-        })
-        .collect()
-}
-
 fn bench_bsm(c: &mut Criterion) {
-    let options = grid(4096);
+    let options = sample_grid(4096);
     let mut group = c.benchmark_group("bsm");
     group.throughput(Throughput::Elements(options.len() as u64));
     group.bench_function("price", |b| {
@@ -79,7 +62,7 @@ fn bench_bsm(c: &mut Criterion) {
 }
 
 fn bench_implied(c: &mut Criterion) {
-    let options = grid(4096);
+    let options = sample_grid(4096);
     let prices: Vec<f64> = options.iter().map(bsm::price).collect();
     let mut group = c.benchmark_group("implied_vol");
     group.throughput(Throughput::Elements(options.len() as u64));
@@ -96,7 +79,7 @@ fn bench_implied(c: &mut Criterion) {
 }
 
 fn bench_trees_and_paths(c: &mut Criterion) {
-    let p = OptionParams::new(100.0, 100.0, 1.0, 0.05, 0.02, 0.2, OptionKind::Put).expect("valid");
+    let p = reference_put();
     let mut group = c.benchmark_group("lattice_mc");
     group.sample_size(20);
     group.bench_function("binomial_american_1000_steps", |b| {

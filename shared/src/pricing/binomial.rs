@@ -190,8 +190,61 @@ pub fn early_exercise_possible(p: &OptionParams) -> bool {
     }
 }
 
+/// Implied volatility of an American option from its market price, by
+/// bisection on the tree price (monotone in volatility) over (0.01%, 500%].
+pub fn implied_volatility(market_price: f64, p: &OptionParams, steps: usize) -> Result<f64, super::ImpliedVolError> {
+    use super::ImpliedVolError;
+    if Field::MarketPrice.check(market_price).is_err() {
+        return Err(ImpliedVolError::InvalidPrice);
+    }
+    let intrinsic = p.kind.payoff(p.spot, p.strike);
+    let upper = match p.kind {
+        OptionKind::Call => p.spot,
+        OptionKind::Put => p.strike,
+    };
+    if market_price >= upper {
+        return Err(ImpliedVolError::AboveUpperBound { price: market_price, bound: upper });
+    }
+    let at = |vol: f64| price(&p.with_volatility(vol), Exercise::American, steps);
+    let price_error = |_| ImpliedVolError::OutOfRange { price: market_price };
+    // The smallest volatility whose tree keeps the up-probability in [0, 1].
+    let dt = p.years / steps.max(1) as f64;
+    let floor = 1.01 * (p.rate - p.dividend_yield).abs() * dt.sqrt();
+    let (mut lo, mut hi) = (floor.max(1e-4), Field::Volatility.range().max);
+    let lowest = at(lo).map_err(price_error)?.max(intrinsic);
+    if market_price <= lowest {
+        return Err(ImpliedVolError::BelowLowerBound { price: market_price, bound: lowest });
+    }
+    if at(hi).map_err(price_error)? < market_price {
+        return Err(ImpliedVolError::OutOfRange { price: market_price });
+    }
+    // 60 halvings of a 5.0-wide bracket reach below 1e-17: far past the tree's accuracy.
+    for _ in 0..60 {
+        let mid = 0.5 * (lo + hi);
+        if at(mid).map_err(price_error)? < market_price {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+        if hi - lo < 1e-10 {
+            break;
+        }
+    }
+    Ok(0.5 * (lo + hi))
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn american_implied_vol_round_trips() {
+        let p = OptionParams::new(100.0, 110.0, 0.5, 0.05, 0.0, 0.3, OptionKind::Put).unwrap();
+        let target = price(&p, Exercise::American, 300).unwrap();
+        let vol = implied_volatility(target, &p.with_volatility(0.9), 300).unwrap();
+        assert!((vol - 0.3).abs() < 1e-8, "vol {vol}");
+        // Below intrinsic (10) is impossible for an American put.
+        assert!(implied_volatility(9.5, &p, 300).is_err());
+    }
+
     use super::*;
     use crate::pricing::bsm;
 

@@ -3,6 +3,7 @@
 
 use super::inputs::{OptionKind, OptionParams, DAYS_PER_YEAR};
 use super::normal::{cdf, pdf};
+use implied_vol::{DefaultSpecialFn, PriceBlackScholes};
 use serde::{Deserialize, Serialize};
 
 /// First-order and gamma sensitivities of an option's value, in raw units:
@@ -81,9 +82,32 @@ pub fn price(p: &OptionParams) -> f64 {
     let spot_pv = p.spot * p.dividend_discount();
     let strike_pv = p.strike * p.discount();
     match p.kind {
-        OptionKind::Call => spot_pv * cdf(d1) - strike_pv * cdf(d2),
-        OptionKind::Put => strike_pv * cdf(-d2) - spot_pv * cdf(-d1),
+        OptionKind::Call => difference_of_terms(p, spot_pv * cdf(d1), strike_pv * cdf(d2)),
+        OptionKind::Put => difference_of_terms(p, strike_pv * cdf(-d2), spot_pv * cdf(-d1)),
     }
+}
+
+/// `leading - subtracted`, the two terms of the price formula, unless they
+/// nearly cancel (the difference is under 1/16 of the leading term: far out
+/// of the money, or close to intrinsic value). There the subtraction would
+/// magnify the CDFs' rounding errors (relative error up to 1e-8 for prices
+/// near 1e-250), so the price is recomputed with Jaeckel's normalised Black
+/// formula from the `implied-vol` crate, which evaluates the difference
+/// analytically and stays within about 1e-11 relative everywhere.
+#[inline]
+fn difference_of_terms(p: &OptionParams, leading: f64, subtracted: f64) -> f64 {
+    let price = leading - subtracted;
+    if 16.0 * price >= leading {
+        return price;
+    }
+    PriceBlackScholes::builder()
+        .forward(p.forward())
+        .strike(p.strike)
+        .volatility(p.volatility)
+        .expiry(p.years)
+        .is_call(p.kind == OptionKind::Call)
+        .build()
+        .map_or(price, |black| p.discount() * black.calculate::<DefaultSpecialFn>())
 }
 
 /// Black-Scholes-Merton price and all Greeks of a European option, sharing
@@ -106,7 +130,10 @@ pub fn valuation(p: &OptionParams) -> Valuation {
         OptionKind::Call => (1.0, cdf(d1), cdf(d2)),
         OptionKind::Put => (-1.0, cdf(-d1), cdf(-d2)),
     };
-    let price = sign * (spot_pv * n1 - strike_pv * n2);
+    let price = match p.kind {
+        OptionKind::Call => difference_of_terms(p, spot_pv * n1, strike_pv * n2),
+        OptionKind::Put => difference_of_terms(p, strike_pv * n2, spot_pv * n1),
+    };
     let decay = -spot_pv * density * p.volatility / (2.0 * sqrt_t);
     Valuation {
         price,

@@ -141,18 +141,47 @@ impl Field {
     /// Parses user text (trimmed; `_` and `,` thousands separators allowed)
     /// and checks the result against the field's range.
     pub fn parse(self, text: &str) -> Result<f64, InputError> {
-        let cleaned: String = text
-            .trim()
-            .chars()
-            .filter(|c| *c != '_' && *c != ',')
-            .collect();
-        if cleaned.is_empty() {
-            return Err(InputError::new(self, "is required"));
+        self.check(parse_number(self, text)?)
+    }
+
+    /// Parses a percentage typed by the user ("5" means 0.05) and checks it
+    /// against the field's range, reporting the range in percent.
+    pub fn parse_percent(self, text: &str) -> Result<f64, InputError> {
+        let percent = parse_number(self, text)?;
+        let range = self.range();
+        if range.contains(percent / 100.0) {
+            Ok(percent / 100.0)
+        } else {
+            let open = if range.min_inclusive { '[' } else { '(' };
+            Err(InputError::new(
+                self,
+                format!(
+                    "{percent}% is outside the allowed range {open}{}%, {}%]",
+                    range.min * 100.0,
+                    range.max * 100.0
+                ),
+            ))
         }
-        let value: f64 = cleaned
-            .parse()
-            .map_err(|_| InputError::new(self, format!("\"{}\" is not a number", text.trim())))?;
-        self.check(value)
+    }
+}
+
+/// Reads a finite number from user text, naming `field` on failure.
+fn parse_number(field: Field, text: &str) -> Result<f64, InputError> {
+    let cleaned: String = text
+        .trim()
+        .chars()
+        .filter(|c| *c != '_' && *c != ',')
+        .collect();
+    if cleaned.is_empty() {
+        return Err(InputError::new(field, "is required"));
+    }
+    let value: f64 = cleaned
+        .parse()
+        .map_err(|_| InputError::new(field, format!("\"{}\" is not a number", text.trim())))?;
+    if value.is_finite() {
+        Ok(value)
+    } else {
+        Err(InputError::new(field, "must be a finite number"))
     }
 }
 
@@ -211,10 +240,11 @@ impl OptionParams {
         volatility: f64,
         kind: OptionKind,
     ) -> Result<Self, InputError> {
+        Field::ExpiryDays.check(years * DAYS_PER_YEAR)?;
         Ok(OptionParams {
             spot: Field::Spot.check(spot)?,
             strike: Field::Strike.check(strike)?,
-            years: Field::ExpiryDays.check(years * DAYS_PER_YEAR)? / DAYS_PER_YEAR,
+            years,
             rate: Field::Rate.check(rate)?,
             dividend_yield: Field::DividendYield.check(dividend_yield)?,
             volatility: Field::Volatility.check(volatility)?,
@@ -289,6 +319,11 @@ mod tests {
             "is required"
         );
         assert_eq!(Field::Spot.parse("1,250.5").unwrap(), 1250.5);
+        assert_eq!(Field::Rate.parse_percent("5").unwrap(), 0.05);
+        assert_eq!(
+            Field::Volatility.parse_percent("0").unwrap_err().to_string(),
+            "volatility: 0% is outside the allowed range (0%, 500%]"
+        );
     }
 
     #[test]

@@ -3,8 +3,9 @@
 //! at expiry, value today, Greeks, break-even points and the extremes of the
 //! profit and loss.
 
-use super::binomial::{self, BinomialError, Exercise};
-use super::bsm::{self, Greeks, Valuation};
+use super::binomial::BinomialError;
+use super::bsm::{Greeks, Valuation};
+use super::Model;
 use super::inputs::{Field, InputError, OptionKind, OptionParams};
 use serde::{Deserialize, Serialize};
 
@@ -63,15 +64,6 @@ pub struct Strategy {
     pub legs: Vec<Leg>,
 }
 
-/// How option legs are valued.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Model {
-    /// European legs use Black-Scholes-Merton; American legs a CRR tree.
-    pub exercise: Exercise,
-    /// Tree steps for American legs.
-    pub steps: usize,
-}
-
 /// Value of one unit of `leg`'s instrument under `market` (a template whose
 /// strike and kind are replaced by the leg's).
 pub fn unit_valuation(
@@ -97,16 +89,7 @@ pub fn unit_valuation(
         kind,
         ..*market
     };
-    match model.exercise {
-        Exercise::European => Ok(bsm::valuation(&p)),
-        Exercise::American => {
-            let r = binomial::valuation(&p, Exercise::American, model.steps)?;
-            Ok(Valuation {
-                price: r.price,
-                greeks: r.greeks,
-            })
-        }
-    }
+    super::valuation(&p, model)
 }
 
 /// Value and Greeks of the whole strategy (a net debit is positive).
@@ -244,6 +227,8 @@ pub fn presets(spot: f64, step: f64) -> Vec<Strategy> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::pricing::binomial::Exercise;
+    use crate::pricing::bsm;
 
     fn market() -> OptionParams {
         OptionParams::new(100.0, 100.0, 0.25, 0.03, 0.0, 0.25, OptionKind::Call).unwrap()

@@ -1,0 +1,250 @@
+//! SVG line charts: scales, "nice" axis ticks and the `LineChart` component.
+//! Drawn with presentation attributes only (no inline styles), so the strict
+//! content security policy holds and colours come from the stylesheet.
+
+use leptos::prelude::*;
+
+/// One line of a chart.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Series {
+    /// Legend text.
+    pub name: String,
+    /// CSS class that colours the line (`series-a`, `series-b`, ...).
+    pub class: &'static str,
+    /// Points in data units, ascending in x.
+    pub points: Vec<(f64, f64)>,
+}
+
+/// A labelled vertical line (spot, strike, break-even).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Marker {
+    /// Position in data units.
+    pub x: f64,
+    /// Short label drawn at the top.
+    pub label: String,
+}
+
+const WIDTH: f64 = 360.0;
+const HEIGHT: f64 = 220.0;
+const LEFT: f64 = 50.0;
+const RIGHT: f64 = 10.0;
+const TOP: f64 = 18.0;
+const BOTTOM: f64 = 30.0;
+
+/// About `target` round-numbered ticks covering `[lo, hi]`.
+pub fn nice_ticks(lo: f64, hi: f64, target: usize) -> Vec<f64> {
+    if !(lo.is_finite() && hi.is_finite()) || hi <= lo {
+        return vec![lo];
+    }
+    let raw = (hi - lo) / target.max(1) as f64;
+    let magnitude = 10f64.powf(raw.log10().floor());
+    let step = [1.0, 2.0, 2.5, 5.0, 10.0]
+        .iter()
+        .map(|m| m * magnitude)
+        .find(|s| *s >= raw)
+        .unwrap_or(10.0 * magnitude);
+    let first = (lo / step).ceil() as i64;
+    let last = (hi / step).floor() as i64;
+    (first..=last).map(|i| i as f64 * step).collect()
+}
+
+/// Formats a tick label compactly.
+fn tick_label(v: f64) -> String {
+    let a = v.abs();
+    if a >= 1e4 {
+        format!("{:.0}k", v / 1e3)
+    } else if a >= 100.0 || v.fract() == 0.0 {
+        format!("{v:.0}")
+    } else if a >= 1.0 {
+        format!("{v:.1}")
+    } else {
+        format!("{v:.2}")
+    }
+}
+
+/// Linear map from data to pixels.
+#[derive(Clone, Copy)]
+struct Scale {
+    d0: f64,
+    d1: f64,
+    p0: f64,
+    p1: f64,
+}
+
+impl Scale {
+    fn at(&self, v: f64) -> f64 {
+        self.p0 + (v - self.d0) / (self.d1 - self.d0) * (self.p1 - self.p0)
+    }
+}
+
+fn bounds(series: &[Series]) -> Option<(f64, f64, f64, f64)> {
+    let points = series
+        .iter()
+        .flat_map(|s| s.points.iter())
+        .filter(|(x, y)| x.is_finite() && y.is_finite());
+    let mut b: Option<(f64, f64, f64, f64)> = None;
+    for &(x, y) in points {
+        b = Some(match b {
+            None => (x, x, y, y),
+            Some((x0, x1, y0, y1)) => (x0.min(x), x1.max(x), y0.min(y), y1.max(y)),
+        });
+    }
+    b.map(|(x0, x1, y0, y1)| {
+        let pad = ((y1 - y0) * 0.08).max(1e-9);
+        (x0, x1.max(x0 + 1e-9), y0 - pad, y1 + pad)
+    })
+}
+
+fn path_of(points: &[(f64, f64)], sx: Scale, sy: Scale) -> String {
+    let mut d = String::new();
+    let mut pen_down = false;
+    for &(x, y) in points {
+        if !(x.is_finite() && y.is_finite()) {
+            pen_down = false;
+            continue;
+        }
+        d.push_str(&format!(
+            "{}{:.1},{:.1} ",
+            if pen_down { 'L' } else { 'M' },
+            sx.at(x),
+            sy.at(y)
+        ));
+        pen_down = true;
+    }
+    d
+}
+
+/// A responsive line chart with axes, a zero line, markers and a legend.
+#[component]
+pub fn LineChart(
+    /// Accessible title of the chart.
+    title: &'static str,
+    /// Label of the x axis.
+    x_label: &'static str,
+    /// The lines.
+    #[prop(into)]
+    series: Signal<Vec<Series>>,
+    /// Vertical markers.
+    #[prop(into)]
+    markers: Signal<Vec<Marker>>,
+) -> impl IntoView {
+    let body = move || {
+        let series = series.get();
+        let markers = markers.get();
+        let Some((x0, x1, y0, y1)) = bounds(&series) else {
+            return view! { <text x="180" y="110" class="chart-empty" text-anchor="middle">"No data"</text> }
+                .into_any();
+        };
+        let sx = Scale {
+            d0: x0,
+            d1: x1,
+            p0: LEFT,
+            p1: WIDTH - RIGHT,
+        };
+        let sy = Scale {
+            d0: y0,
+            d1: y1,
+            p0: HEIGHT - BOTTOM,
+            p1: TOP,
+        };
+        let x_ticks = nice_ticks(x0, x1, 5)
+            .into_iter()
+            .map(|t| {
+                let x = sx.at(t);
+                view! {
+                    <line x1=x x2=x y1=TOP y2=HEIGHT - BOTTOM class="grid" />
+                    <text x=x y=HEIGHT - BOTTOM + 14.0 class="tick" text-anchor="middle">{tick_label(t)}</text>
+                }
+            })
+            .collect_view();
+        let y_ticks = nice_ticks(y0, y1, 4)
+            .into_iter()
+            .map(|t| {
+                let y = sy.at(t);
+                view! {
+                    <line x1=LEFT x2=WIDTH - RIGHT y1=y y2=y class="grid" />
+                    <text x=LEFT - 4.0 y=y + 4.0 class="tick" text-anchor="end">{tick_label(t)}</text>
+                }
+            })
+            .collect_view();
+        let zero = (y0 < 0.0 && y1 > 0.0).then(|| {
+            let y = sy.at(0.0);
+            view! { <line x1=LEFT x2=WIDTH - RIGHT y1=y y2=y class="zero" /> }
+        });
+        let marker_views = markers
+            .into_iter()
+            .filter(|m| m.x >= x0 && m.x <= x1)
+            .map(|m| {
+                let x = sx.at(m.x);
+                view! {
+                    <line x1=x x2=x y1=TOP y2=HEIGHT - BOTTOM class="marker" />
+                    <text x=x y=TOP - 5.0 class="marker-label" text-anchor="middle">{m.label}</text>
+                }
+            })
+            .collect_view();
+        let lines = series
+            .iter()
+            .map(|s| {
+                let d = path_of(&s.points, sx, sy);
+                let class = format!("line {}", s.class);
+                view! { <path d=d class=class data-series=s.name.clone() /> }
+            })
+            .collect_view();
+        view! {
+            <g>
+                {x_ticks}
+                {y_ticks}
+                {zero}
+                {marker_views}
+                {lines}
+                <text x=(LEFT + WIDTH - RIGHT) / 2.0 y=HEIGHT - 2.0 class="axis-label" text-anchor="middle">{x_label}</text>
+            </g>
+        }
+        .into_any()
+    };
+    let legend = move || {
+        series
+            .get()
+            .into_iter()
+            .map(|s| {
+                let class = format!("swatch {}", s.class);
+                view! { <li><span class=class></span>{s.name}</li> }
+            })
+            .collect_view()
+    };
+    view! {
+        <figure class="chart">
+            <svg viewBox=format!("0 0 {WIDTH} {HEIGHT}") role="img" aria-label=title>
+                <title>{title}</title>
+                {body}
+            </svg>
+            <ul class="legend">{legend}</ul>
+        </figure>
+    }
+}
+
+/// Evenly spaced values from `lo` to `hi` inclusive.
+pub fn linspace(lo: f64, hi: f64, n: usize) -> Vec<f64> {
+    if n < 2 {
+        return vec![lo];
+    }
+    (0..n)
+        .map(|i| lo + (hi - lo) * i as f64 / (n - 1) as f64)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ticks_are_round_and_inside() {
+        assert_eq!(
+            nice_ticks(0.0, 10.0, 5),
+            vec![0.0, 2.0, 4.0, 6.0, 8.0, 10.0]
+        );
+        let t = nice_ticks(47.3, 152.1, 5);
+        assert!(t.iter().all(|v| *v >= 47.3 && *v <= 152.1));
+        assert_eq!(t, vec![50.0, 75.0, 100.0, 125.0, 150.0]);
+    }
+}

@@ -1,0 +1,301 @@
+// End-to-end tests of the real built app (dist/) served by the real server
+// binary, driven in Debian's headless Chromium by playwright-core.
+// Run by scripts/test.sh with MLTRAINER_SERVER_BIN and MLTRAINER_DIST set.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { chromium } from "playwright-core";
+
+const SERVER_BIN = process.env.MLTRAINER_SERVER_BIN;
+const DIST = process.env.MLTRAINER_DIST;
+const CHROMIUM = process.env.CHROMIUM_BIN || "/usr/bin/chromium";
+const CHROME_ARGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+  "--no-first-run",
+  "--disable-dev-shm-usage",
+];
+
+let server;
+let baseUrl;
+let browser;
+let context;
+let page;
+let profileDir;
+const problems = [];
+
+/** Starts the server on an ephemeral port and resolves with its URL. */
+function startServer() {
+  return new Promise((resolve, reject) => {
+    const child = spawn(SERVER_BIN, ["--addr", "127.0.0.1:0", "--dist", DIST], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let out = "";
+    const timer = setTimeout(() => reject(new Error(`server did not start: ${out}`)), 30_000);
+    child.stdout.on("data", (chunk) => {
+      out += chunk;
+      const match = out.match(/listening on (http:\/\/[^\s]+)/);
+      if (match) {
+        clearTimeout(timer);
+        resolve({ child, url: match[1].replace(/\/$/, "") });
+      }
+    });
+    child.stderr.on("data", () => {});
+    child.on("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`server exited with ${code}: ${out}`));
+    });
+  });
+}
+
+function stopServer() {
+  return new Promise((resolve) => {
+    if (!server || server.exitCode !== null) return resolve();
+    server.removeAllListeners("exit");
+    server.on("exit", () => resolve());
+    server.kill("SIGTERM");
+  });
+}
+
+async function text(selector) {
+  return (await page.locator(selector).textContent()).trim();
+}
+
+/** Replaces the text of an input as a user would (select all, type). */
+async function typeInto(selector, value) {
+  const input = page.locator(selector);
+  await input.fill(value);
+}
+
+before(async () => {
+  assert.ok(SERVER_BIN && DIST, "MLTRAINER_SERVER_BIN and MLTRAINER_DIST must be set");
+  const started = await startServer();
+  server = started.child;
+  baseUrl = started.url;
+  profileDir = mkdtempSync(join(tmpdir(), "mltrainer-e2e-"));
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROME_ARGS, headless: true });
+  context = await browser.newContext({ viewport: { width: 360, height: 740 }, deviceScaleFactor: 2, hasTouch: true });
+  page = await context.newPage();
+  page.on("console", (msg) => {
+    if (msg.type() === "error") problems.push(msg.text());
+  });
+  page.on("pageerror", (err) => problems.push(String(err)));
+});
+
+after(async () => {
+  await browser?.close();
+  await stopServer();
+  if (profileDir) rmSync(profileDir, { recursive: true, force: true });
+});
+
+test("pricing updates as the user types", async () => {
+  await page.goto(baseUrl + "/");
+  await page.locator("#price").waitFor();
+  const price = await text("#price");
+  const delta = await text("#delta");
+  assert.match(price, /^\d+\.\d{4}$/);
+  await typeInto("#spot", "110");
+  await page.waitForFunction((old) => document.querySelector("#price")?.textContent.trim() !== old, price);
+  const newPrice = Number(await text("#price"));
+  assert.ok(newPrice > Number(price), `a call gains value as spot rises: ${price} -> ${newPrice}`);
+  assert.notEqual(await text("#delta"), delta);
+  // The slider drives the same input.
+  await page.locator("#vol-slider").fill("40");
+  await page.waitForFunction(() => document.querySelector("#vol").value === "40");
+});
+
+test("American exercise shows steps and the early-exercise premium", async () => {
+  await page.locator('label[for="kind-put"]').click();
+  await page.locator('label[for="exercise-american"]').click();
+  await page.locator("#early-premium").waitFor();
+  assert.match(await text("#model-steps"), /CRR binomial, \d+ steps/);
+  assert.ok(Number(await text("#early-premium")) >= 0);
+  await page.locator('label[for="exercise-european"]').click();
+  await page.locator('label[for="kind-call"]').click();
+});
+
+test("invalid input gets an inline message and no price, nothing breaks", async () => {
+  await typeInto("#vol", "0");
+  await page.locator("#vol-error").getByText("volatility").waitFor();
+  assert.match(await text("#vol-error"), /outside the allowed range/);
+  assert.equal(await page.locator("#vol").getAttribute("aria-invalid"), "true");
+  assert.equal(await page.locator("#price").count(), 0);
+  await typeInto("#spot", "abc");
+  assert.match(await text("#spot-error"), /not a number/);
+  await typeInto("#vol", "25");
+  await typeInto("#spot", "100");
+  await page.locator("#price").waitFor();
+});
+
+test("implied volatility round-trips and out-of-bounds prices are explained", async () => {
+  const price = await text("#price");
+  await typeInto("#market-price", price);
+  await page.locator("#iv-result strong").waitFor();
+  const vol = parseFloat(await text("#iv-result strong"));
+  assert.ok(Math.abs(vol - 25) < 0.01, `implied vol ${vol}% for the model's own price`);
+  await typeInto("#market-price", "500");
+  await page.locator("#iv-result .error").waitFor();
+  assert.match(await text("#iv-result"), /upper bound/);
+});
+
+test("Monte Carlo runs in the worker with an error bar", async () => {
+  await page.locator("#mc-price").waitFor({ timeout: 30_000 });
+  const mc = Number(await text("#mc-price"));
+  const se = Number(await text("#mc-se"));
+  const bs = Number(await text("#price"));
+  assert.ok(se > 0);
+  assert.ok(Math.abs(mc - bs) < 4 * se + 1e-4, `MC ${mc} vs BS ${bs} (se ${se})`);
+});
+
+test("payoff chart and heatmap are drawn", async () => {
+  const paths = await page.locator(".chart path.line").count();
+  assert.equal(paths, 2);
+  const d = await page.locator('.chart path[data-series="At expiry"]').getAttribute("d");
+  assert.ok(d.split("L").length > 50, "expiry payoff line has many points");
+  assert.equal(await page.locator(".heatmap rect").count(), 99);
+  await page.locator("#heatmap-metric").selectOption({ label: "Delta" });
+  await page.waitForFunction(() => document.querySelector(".legend-range").textContent.includes("max 0.9"));
+});
+
+test("the layout fits a 360 px phone, every control is labelled and touch-sized", async () => {
+  const report = await page.evaluate(() => {
+    const overflow = document.scrollingElement.scrollWidth - window.innerWidth;
+    const controls = [...document.querySelectorAll("input, select, button")];
+    const unlabelled = controls
+      .filter((el) => !(el.labels && el.labels.length) && !el.getAttribute("aria-label"))
+      .filter((el) => el.type !== "radio" || !el.labels.length)
+      .map((el) => el.id || el.outerHTML.slice(0, 60));
+    const small = [];
+    for (const el of controls) {
+      // Radio inputs are visually hidden; their labels are the targets.
+      const target = el.type === "radio" ? el.labels[0] : el;
+      const r = target.getBoundingClientRect();
+      if (r.width === 0 && r.height === 0) continue;
+      if (r.height < 44 - 0.5 || r.width < 24) small.push(`${el.id || el.type}: ${r.width}x${r.height}`);
+    }
+    return { overflow, unlabelled, small };
+  });
+  assert.ok(report.overflow <= 0, `horizontal overflow of ${report.overflow}px`);
+  assert.deepEqual(report.unlabelled, []);
+  assert.deepEqual(report.small, []);
+});
+
+/** WCAG contrast ratios of the main text/background pairs in the page. */
+async function contrastReport() {
+  return page.evaluate(() => {
+    const parse = (c) => c.match(/[\d.]+/g).slice(0, 3).map(Number);
+    const lum = ([r, g, b]) => {
+      const f = (v) => {
+        v /= 255;
+        return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+      };
+      return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+    };
+    const ratio = (a, b) => {
+      const [x, y] = [lum(parse(a)), lum(parse(b))].sort((p, q) => q - p);
+      return (x + 0.05) / (y + 0.05);
+    };
+    const bgOf = (el) => {
+      for (let e = el; e; e = e.parentElement) {
+        const c = getComputedStyle(e).backgroundColor;
+        if (c && !c.startsWith("rgba(0, 0, 0, 0)") && c !== "transparent") return c;
+      }
+      return getComputedStyle(document.body).backgroundColor;
+    };
+    const check = (selector) => {
+      const el = document.querySelector(selector);
+      if (!el) return null;
+      return { selector, ratio: ratio(getComputedStyle(el).color, bgOf(el)) };
+    };
+    return ["body", "h2", ".field label", "#price", ".muted", "th small", "nav a[aria-current]", "nav a:not([aria-current])", "input#spot", ".chart .tick", "footer"]
+      .map(check)
+      .filter(Boolean);
+  });
+}
+
+for (const scheme of ["light", "dark"]) {
+  test(`text contrast meets WCAG AA in the ${scheme} theme`, async () => {
+    await page.emulateMedia({ colorScheme: scheme });
+    const report = await contrastReport();
+    assert.ok(report.length >= 8);
+    const failing = report.filter((r) => r.ratio < 4.5);
+    assert.deepEqual(failing, [], JSON.stringify(report));
+    await page.emulateMedia({ colorScheme: "light" });
+  });
+}
+
+test("strategies: two legs give a combined payoff, saved across a reload", async () => {
+  await page.locator('nav a[href="/strategies"]').click();
+  await page.locator("#legs-title").waitFor();
+  await page.locator("#add-call").click();
+  await page.locator("#add-put").click();
+  const legs = page.locator("li.leg");
+  assert.equal(await legs.count(), 2);
+  await page.locator("#strategy-price").waitFor();
+  // A long straddle at the money: two break-evens, unlimited profit.
+  const breakEvens = (await text("#break-evens")).split(",").map(Number);
+  assert.equal(breakEvens.length, 2);
+  const cost = Number(await text("#strategy-price"));
+  assert.ok(Math.abs(breakEvens[1] - breakEvens[0] - 2 * cost) < 0.02, `${breakEvens} vs cost ${cost}`);
+  assert.equal(await text("#max-profit"), "unlimited");
+  const d = await page.locator('.chart path[data-series="P&L at expiry"]').getAttribute("d");
+  assert.ok(d && d.length > 100);
+  // Short the put: the combined delta moves.
+  const delta = await text("#strategy-delta");
+  await legs.nth(1).locator('input[id$="-quantity"]').fill("-1");
+  await page.waitForFunction((old) => document.querySelector("#strategy-delta").textContent.trim() !== old, delta);
+  await page.locator("#strategy-name").fill("My synthetic");
+  await page.locator("#save-strategy").click();
+  await page.locator("#saved-list").getByText("My synthetic").waitFor();
+  await page.reload();
+  await page.locator("#saved-list").getByText("My synthetic").waitFor();
+  assert.equal(await page.locator("li.leg").count(), 2, "working legs survive a reload");
+});
+
+test("benchmark page reports throughput in this browser", async () => {
+  await page.goto(baseUrl + "/bench");
+  await page.locator("#run-bench").click();
+  await page.locator("#bench-results").waitFor({ timeout: 60_000 });
+  const rows = await page.$$eval("#bench-results tbody tr", (trs) =>
+    trs.map((tr) => [tr.dataset.kernel, Number(tr.dataset.perSecond)]),
+  );
+  assert.equal(rows.length, 5);
+  for (const [name, rate] of rows) {
+    assert.ok(rate > 0, name);
+    console.log(`browser bench ${name}: ${rate.toExponential(3)} ops/s`);
+  }
+});
+
+test("works offline after one visit: reload with the server stopped and price again", async () => {
+  await page.goto(baseUrl + "/");
+  await page.locator("#price").waitFor();
+  await page.evaluate(async () => {
+    await navigator.serviceWorker.ready;
+  });
+  // The first load may not be controlled yet; reload once so it is.
+  await page.reload();
+  await page.waitForFunction(() => navigator.serviceWorker.controller !== null);
+  await stopServer();
+  await context.setOffline(true);
+  await page.reload();
+  await page.locator("#price").waitFor({ timeout: 20_000 });
+  const price = await text("#price");
+  await typeInto("#strike", "90");
+  await page.waitForFunction((old) => document.querySelector("#price")?.textContent.trim() !== old, price);
+  // A deep link also loads offline (served from the cached shell).
+  await page.goto(baseUrl + "/strategies");
+  await page.locator("#legs-title").waitFor();
+  await page.locator("#mc-price").count();
+});
+
+test("no script, CSP or runtime errors were logged", async () => {
+  const relevant = problems.filter((p) => !/net::ERR_INTERNET_DISCONNECTED|Failed to load resource/.test(p));
+  assert.deepEqual(relevant, []);
+});

@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Builds the browser app into dist/ with Trunk, offline, in release mode.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+. "$root/scripts/setup.sh"
+cd "$root"
+trunk build --offline --release
+wasm=$(ls dist/app-*_bg.wasm)
+printf '[build] %s: %s bytes raw, %s bytes gzipped\n' "$wasm" "$(stat -c %s "$wasm")" "$(stat -c %s "$wasm.gz")" >&2

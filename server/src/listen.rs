@@ -1,0 +1,146 @@
+//! Binding the listening socket (loopback only, unless allowed) and serving
+//! until a shutdown signal, with a deadline for open connections.
+//!
+//! There are no accounts yet, so anyone who can reach the port can use the
+//! server: binding beyond loopback needs an explicit opt-in. This module does
+//! not build routes; it serves whatever router it is given.
+
+use std::future::{Future, IntoFuture as _};
+use std::io;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use axum::Router;
+use tokio::net::TcpListener;
+
+use crate::config::{Config, ENV_ALLOW_PUBLIC};
+
+/// How long open connections may take to finish after a shutdown signal.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+
+/// A socket that may not or could not be bound.
+#[derive(Debug, thiserror::Error)]
+pub enum BindError {
+    /// A non-loopback address without `MLTRAINER_ALLOW_PUBLIC=1`.
+    #[error(
+        "refusing to listen on {addr}: it is not a loopback address, and mlTrainer has no \
+         accounts yet (they come in a later issue), so anyone who can reach this port could use \
+         it and its API keys; listen on 127.0.0.1 (the default), or set {ENV_ALLOW_PUBLIC}=1 to \
+         accept that risk"
+    )]
+    NotLoopback {
+        /// The address asked for.
+        addr: SocketAddr,
+    },
+    /// The operating system refused the bind.
+    #[error("cannot listen on {addr}")]
+    Io {
+        /// The address asked for.
+        addr: SocketAddr,
+        /// The operating system's error.
+        source: io::Error,
+    },
+}
+
+/// Whether `addr` is reachable only from this machine.
+pub fn is_loopback(addr: SocketAddr) -> bool {
+    addr.ip().to_canonical().is_loopback()
+}
+
+/// Binds `config.addr`, refusing a non-loopback address unless
+/// `config.allow_public` is set.
+pub async fn bind(config: &Config) -> Result<TcpListener, BindError> {
+    let addr = config.addr;
+    if !is_loopback(addr) {
+        if !config.allow_public {
+            return Err(BindError::NotLoopback { addr });
+        }
+        tracing::warn!(%addr, "listening beyond loopback ({ENV_ALLOW_PUBLIC}=1): there are no accounts yet");
+    }
+    TcpListener::bind(addr)
+        .await
+        .map_err(|source| BindError::Io { addr, source })
+}
+
+/// Serves `router` on `listener` until `shutdown` completes, then stops
+/// accepting and gives open connections [`SHUTDOWN_GRACE`] to finish before
+/// returning anyway.
+pub async fn serve<F>(listener: TcpListener, router: Router, shutdown: F) -> io::Result<()>
+where
+    F: Future<Output = ()>,
+{
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = axum::serve(listener, router)
+        .with_graceful_shutdown(async move {
+            // An error means `stop` was dropped, which also means stop.
+            let _ = stopped.await;
+        })
+        .into_future();
+    let mut server = std::pin::pin!(server);
+    tokio::select! {
+        result = &mut server => return result,
+        () = shutdown => {}
+    }
+    tracing::info!(
+        grace_s = SHUTDOWN_GRACE.as_secs(),
+        "shutting down: no new connections, waiting for open ones"
+    );
+    // The receiver lives inside `server`, which is still pending.
+    let _ = stop.send(());
+    match tokio::time::timeout(SHUTDOWN_GRACE, server).await {
+        Ok(result) => result,
+        Err(_elapsed) => {
+            tracing::warn!("connections still open after the grace period; closing them");
+            Ok(())
+        }
+    }
+}
+
+/// Completes on the first SIGINT (Ctrl-C) or SIGTERM.
+pub async fn shutdown_signal() {
+    let interrupt = async {
+        if let Err(error) = tokio::signal::ctrl_c().await {
+            tracing::error!(%error, "cannot listen for SIGINT");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut terminate) => {
+                terminate.recv().await;
+            }
+            Err(error) => {
+                tracing::error!(%error, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => tracing::info!("received SIGINT"),
+        () = terminate => tracing::info!("received SIGTERM"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_loopback_addresses_count_as_loopback() {
+        for addr in [
+            "127.0.0.1:1",
+            "127.8.9.10:1",
+            "[::1]:1",
+            "[::ffff:127.0.0.1]:1",
+        ] {
+            assert!(is_loopback(addr.parse().unwrap()), "{addr}");
+        }
+        for addr in ["0.0.0.0:1", "192.168.1.2:1", "[::]:1", "[2001:db8::1]:1"] {
+            assert!(!is_loopback(addr.parse().unwrap()), "{addr}");
+        }
+    }
+}

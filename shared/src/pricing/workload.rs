@@ -1,0 +1,51 @@
+//! The fixed benchmark workload, shared by the native criterion benchmark
+//! and the in-browser benchmark page so both measure the same options.
+
+use super::inputs::{OptionKind, OptionParams};
+
+/// `n` options spread over strikes 60..140, expiries 0.05..1.85 years,
+/// volatilities 10%..54%, alternating calls and puts (spot 100, r 3%, q 1%),
+/// so that branches and caches see realistic variety.
+pub fn sample_grid(n: usize) -> Vec<OptionParams> {
+    (0..n)
+        .map(|i| OptionParams {
+            spot: 100.0,
+            strike: 60.0 + (i % 81) as f64,
+            years: 0.05 + (i % 37) as f64 * 0.05,
+            rate: 0.03,
+            dividend_yield: 0.01,
+            volatility: 0.1 + (i % 23) as f64 * 0.02,
+            kind: if i % 2 == 0 {
+                OptionKind::Call
+            } else {
+                OptionKind::Put
+            },
+        })
+        .collect()
+}
+
+/// The option of the binomial and Monte Carlo benchmarks: an at-the-money
+/// one-year put, spot 100, r 5%, q 2%, vol 20%.
+pub fn reference_put() -> OptionParams {
+    OptionParams {
+        spot: 100.0,
+        strike: 100.0,
+        years: 1.0,
+        rate: 0.05,
+        dividend_yield: 0.02,
+        volatility: 0.2,
+        kind: OptionKind::Put,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn workload_is_valid_input() {
+        for p in sample_grid(200).into_iter().chain([reference_put()]) {
+            assert_eq!(p.validated(), Ok(p));
+        }
+    }
+}

@@ -160,8 +160,13 @@ test("payoff chart and heatmap are drawn", async () => {
   const d = await page.locator('.chart path[data-series="At expiry"]').getAttribute("d");
   assert.ok(d.split("L").length > 50, "expiry payoff line has many points");
   assert.equal(await page.locator(".heatmap rect").count(), 99);
+  const legend = () => page.locator(".legend-range").textContent();
+  const priceLegend = await legend();
   await page.locator("#heatmap-metric").selectOption({ label: "Delta" });
-  await page.waitForFunction(() => document.querySelector(".legend-range").textContent.includes("max 0.9"));
+  await page.waitForFunction((old) => document.querySelector(".legend-range").textContent !== old, priceLegend);
+  // A call's delta lies in [0, 1] across the whole grid.
+  const [min, max] = (await legend()).match(/-?\d+\.\d+/g).map(Number);
+  assert.ok(min >= 0 && max <= 1 && min < max, `delta range ${min}..${max}`);
 });
 
 test("the layout fits a 360 px phone, every control is labelled and touch-sized", async () => {
@@ -174,8 +179,9 @@ test("the layout fits a 360 px phone, every control is labelled and touch-sized"
       .map((el) => el.id || el.outerHTML.slice(0, 60));
     const small = [];
     for (const el of controls) {
-      // Radio inputs are visually hidden; their labels are the targets.
-      const target = el.type === "radio" ? el.labels[0] : el;
+      // Radio inputs are visually hidden and checkboxes sit inside a
+      // full-height label: the label is the touch target.
+      const target = el.type === "radio" || el.type === "checkbox" ? el.labels[0] : el;
       const r = target.getBoundingClientRect();
       if (r.width === 0 && r.height === 0) continue;
       if (r.height < 44 - 0.5 || r.width < 24) small.push(`${el.id || el.type}: ${r.width}x${r.height}`);

@@ -22,7 +22,7 @@ step "shared pricing under wasm-bindgen-test in headless Chromium"
 export CHROMEDRIVER="$(command -v chromedriver)"
 export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner
 export WASM_BINDGEN_TEST_TIMEOUT=120
-cargo test -p shared --target wasm32-unknown-unknown --test wasm_pricing
+cargo test -p shared --target wasm32-unknown-unknown --test cross_platform
 
 step "end-to-end: built app + server in headless Chromium"
 "$root/scripts/build-app.sh"

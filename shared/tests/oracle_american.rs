@@ -130,7 +130,10 @@ fn error_shrinks_as_steps_grow() {
     let fine = mean_error(4000);
     println!("mean |error|: {coarse:e} at 250 steps, {fine:e} at 4000 steps");
     // O(1/N): 16 times the steps should cut the error by about 16; ask for 4.
-    assert!(fine * 4.0 < coarse, "250 steps: {coarse:e}, 4000 steps: {fine:e}");
+    assert!(
+        fine * 4.0 < coarse,
+        "250 steps: {coarse:e}, 4000 steps: {fine:e}"
+    );
 }
 
 #[test]
@@ -198,6 +201,10 @@ fn american_call_without_dividends_equals_european() {
         }
         let am = binomial::price(&p, Exercise::American, 1000).unwrap();
         let tol = 0.25 * spot * vol * years.sqrt() / 1000.0;
-        assert!((am - bsm::price(&p)).abs() <= tol, "{am} vs {}", bsm::price(&p));
+        assert!(
+            (am - bsm::price(&p)).abs() <= tol,
+            "{am} vs {}",
+            bsm::price(&p)
+        );
     }
 }

@@ -117,7 +117,8 @@ fn check_both(index: usize, what: &str) {
         assert_matches_quantlib(c, index, what);
         assert_matches_mpmath(c, index, what);
         let ours = ours(c)[index];
-        worst_ql = worst_ql.max((ours - c.quantlib[index]).abs() / c.quantlib[index].abs().max(1.0));
+        worst_ql =
+            worst_ql.max((ours - c.quantlib[index]).abs() / c.quantlib[index].abs().max(1.0));
         worst_mp = worst_mp.max((ours / c.mpmath[index] - 1.0).abs());
     }
     println!("{what}: worst error vs QuantLib (abs, rel above 1) {worst_ql:.1e}, relative vs mpmath {worst_mp:.1e}");
@@ -179,8 +180,16 @@ fn rho_per_unit_rate_matches_quantlib_and_closed_form() {
 fn far_out_of_the_money_prices_keep_relative_precision() {
     let mut worst: f64 = 0.0;
     for c in MPMATH_TAILS {
-        let p = OptionParams::new(100.0, c.strike, years(c.days), 0.03, 0.0, c.volatility, c.kind)
-            .unwrap();
+        let p = OptionParams::new(
+            100.0,
+            c.strike,
+            years(c.days),
+            0.03,
+            0.0,
+            c.volatility,
+            c.kind,
+        )
+        .unwrap();
         let ours = bsm::price(&p);
         let rel = (ours / c.price - 1.0).abs();
         worst = worst.max(rel);
@@ -295,7 +304,11 @@ fn haug_1998_tabulated_greeks() {
     }
     let g = greeks(Put, 405.0, 430.0, 0.05, 0.07, 1.0 / 12.0, 0.20);
     assert!(close(g.theta, -31.1924), "theta {}", g.theta);
-    assert!(close(g.theta_per_day(), -0.0855), "theta/day {}", g.theta_per_day());
+    assert!(
+        close(g.theta_per_day(), -0.0855),
+        "theta/day {}",
+        g.theta_per_day()
+    );
     let g = greeks(Call, 75.0, 72.0, 0.0, 0.09, 1.0, 0.19);
     assert!(close(g.rho, 38.7325), "rho {}", g.rho);
 }

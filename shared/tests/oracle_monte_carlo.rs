@@ -62,7 +62,13 @@ fn params(c: &AsianCase) -> OptionParams {
     .unwrap()
 }
 
-fn simulate(p: &OptionParams, payoff: McPayoff, paths: usize, seed: u64, antithetic: bool) -> McEstimate {
+fn simulate(
+    p: &OptionParams,
+    payoff: McPayoff,
+    paths: usize,
+    seed: u64,
+    antithetic: bool,
+) -> McEstimate {
     monte_carlo::price(
         p,
         payoff,
@@ -119,9 +125,7 @@ fn european_estimate_within_band_of_black_scholes() {
 #[test]
 fn geometric_asian_estimate_within_band_of_closed_form() {
     for (i, c) in QUANTLIB_ASIAN.iter().enumerate() {
-        let payoff = McPayoff::GeometricAsian {
-            fixings: c.fixings,
-        };
+        let payoff = McPayoff::GeometricAsian { fixings: c.fixings };
         let estimate = simulate(&params(c), payoff, PATHS, 2000 + i as u64, true);
         assert_within_band(c.name, &estimate, c.geometric, 0.0);
     }
@@ -130,9 +134,7 @@ fn geometric_asian_estimate_within_band_of_closed_form() {
 #[test]
 fn arithmetic_asian_estimate_within_band_of_quantlib() {
     for (i, c) in QUANTLIB_ASIAN.iter().enumerate() {
-        let payoff = McPayoff::ArithmeticAsian {
-            fixings: c.fixings,
-        };
+        let payoff = McPayoff::ArithmeticAsian { fixings: c.fixings };
         let estimate = simulate(&params(c), payoff, PATHS, 3000 + i as u64, true);
         // Independent estimates: their errors add in quadrature.
         assert_within_band(c.name, &estimate, c.arithmetic, c.arithmetic_error);
@@ -154,8 +156,16 @@ fn antithetic_at_least_halves_error_in_the_money() {
     let itm = [
         (80.0, OptionKind::Call, McPayoff::European),
         (120.0, OptionKind::Put, McPayoff::European),
-        (80.0, OptionKind::Call, McPayoff::ArithmeticAsian { fixings: 12 }),
-        (120.0, OptionKind::Put, McPayoff::GeometricAsian { fixings: 12 }),
+        (
+            80.0,
+            OptionKind::Call,
+            McPayoff::ArithmeticAsian { fixings: 12 },
+        ),
+        (
+            120.0,
+            OptionKind::Put,
+            McPayoff::GeometricAsian { fixings: 12 },
+        ),
     ];
     for (strike, kind, payoff) in itm {
         let p = OptionParams::new(100.0, strike, 1.0, 0.05, 0.0, 0.2, kind).unwrap();
@@ -163,7 +173,10 @@ fn antithetic_at_least_halves_error_in_the_money() {
         let plain = simulate(&p, payoff, 200_000, 7, false);
         let ratio = anti.std_error / plain.std_error;
         println!("{kind:?} K={strike} {payoff:?}: antithetic/plain = {ratio:.3}");
-        assert!(ratio <= 0.5, "{kind:?} K={strike} {payoff:?}: ratio {ratio}");
+        assert!(
+            ratio <= 0.5,
+            "{kind:?} K={strike} {payoff:?}: ratio {ratio}"
+        );
     }
 }
 
@@ -216,5 +229,8 @@ fn standard_error_is_calibrated_across_seeds() {
     let mean_z2 = sum_z2 / 40.0;
     println!("mean z^2 {mean_z2:.3}, {covered} of 40 intervals cover");
     assert!((0.5..=1.6).contains(&mean_z2), "mean z^2 = {mean_z2}");
-    assert!(covered >= 34, "95% intervals covered the price {covered} times of 40");
+    assert!(
+        covered >= 34,
+        "95% intervals covered the price {covered} times of 40"
+    );
 }

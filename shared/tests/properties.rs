@@ -248,7 +248,11 @@ fn implied_vol_round_trip_grid() {
                 for (rate, dividend_yield) in [(0.05, 0.0), (-0.01, 0.03), (0.1, -0.02)] {
                     for i in 0..=400 {
                         let z = -40.0 + f64::from(i) * 0.2;
-                        let far_otm = if kind == OptionKind::Call { z > 3.0 } else { z < -3.0 };
+                        let far_otm = if kind == OptionKind::Call {
+                            z > 3.0
+                        } else {
+                            z < -3.0
+                        };
                         let region = if z.abs() <= 3.0 + 1e-9 {
                             0
                         } else if far_otm {
@@ -259,9 +263,15 @@ fn implied_vol_round_trip_grid() {
                         let years: f64 = days / 365.0;
                         let forward = 100.0 * ((rate - dividend_yield) * years).exp();
                         let strike = forward * (z * vol * years.sqrt()).exp();
-                        let Ok(p) =
-                            OptionParams::new(100.0, strike, years, rate, dividend_yield, vol, kind)
-                        else {
+                        let Ok(p) = OptionParams::new(
+                            100.0,
+                            strike,
+                            years,
+                            rate,
+                            dividend_yield,
+                            vol,
+                            kind,
+                        ) else {
                             continue; // strike beyond 1e9
                         };
                         // Put prices above 1e9 are not valid market prices.
@@ -275,7 +285,10 @@ fn implied_vol_round_trip_grid() {
                         worst_price[region] = worst_price[region].max(price_error);
                         worst_vol[region] = worst_vol[region].max(vol_error.unwrap_or(0.0));
                         assert!(price_error < 1e-10, "price error {price_error:e} for {p:?}");
-                        assert!(vol_error.unwrap_or(0.0) < 1e-10, "vol error {vol_error:?} for {p:?}");
+                        assert!(
+                            vol_error.unwrap_or(0.0) < 1e-10,
+                            "vol error {vol_error:?} for {p:?}"
+                        );
                     }
                 }
             }
@@ -293,7 +306,10 @@ fn implied_vol_round_trip_grid() {
 #[test]
 fn call_can_lose_value_with_time_when_rates_are_negative() {
     let short = OptionParams::new(100.0, 50.0, 1.0, -0.05, 0.0, 0.1, OptionKind::Call).unwrap();
-    let long = OptionParams { years: 5.0, ..short };
+    let long = OptionParams {
+        years: 5.0,
+        ..short
+    };
     assert!(bsm::price(&long) < bsm::price(&short));
 }
 

@@ -34,31 +34,66 @@ fn preset(name: &str) -> Vec<Leg> {
 /// strikes every 5.
 #[test]
 fn preset_payoffs_equal_hand_computed_values() {
-    let spots = [0.0, 80.0, 90.0, 95.0, 97.0, 100.0, 103.0, 105.0, 110.0, 120.0, 200.0];
+    let spots = [
+        0.0, 80.0, 90.0, 95.0, 97.0, 100.0, 103.0, 105.0, 110.0, 120.0, 200.0,
+    ];
     let table: [(&str, [f64; 11]); 8] = [
         // S - max(S - 105, 0)
-        ("Covered call", [0.0, 80.0, 90.0, 95.0, 97.0, 100.0, 103.0, 105.0, 105.0, 105.0, 105.0]),
+        (
+            "Covered call",
+            [
+                0.0, 80.0, 90.0, 95.0, 97.0, 100.0, 103.0, 105.0, 105.0, 105.0, 105.0,
+            ],
+        ),
         // S + max(95 - S, 0)
-        ("Protective put", [95.0, 95.0, 95.0, 95.0, 97.0, 100.0, 103.0, 105.0, 110.0, 120.0, 200.0]),
+        (
+            "Protective put",
+            [
+                95.0, 95.0, 95.0, 95.0, 97.0, 100.0, 103.0, 105.0, 110.0, 120.0, 200.0,
+            ],
+        ),
         // |S - 100|
-        ("Long straddle", [100.0, 20.0, 10.0, 5.0, 3.0, 0.0, 3.0, 5.0, 10.0, 20.0, 100.0]),
+        (
+            "Long straddle",
+            [
+                100.0, 20.0, 10.0, 5.0, 3.0, 0.0, 3.0, 5.0, 10.0, 20.0, 100.0,
+            ],
+        ),
         // max(95 - S, 0) + max(S - 105, 0)
-        ("Long strangle", [95.0, 15.0, 5.0, 0.0, 0.0, 0.0, 0.0, 0.0, 5.0, 15.0, 95.0]),
+        (
+            "Long strangle",
+            [95.0, 15.0, 5.0, 0.0, 0.0, 0.0, 0.0, 0.0, 5.0, 15.0, 95.0],
+        ),
         // max(S - 100, 0) - max(S - 110, 0)
-        ("Bull call spread", [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 3.0, 5.0, 10.0, 10.0, 10.0]),
+        (
+            "Bull call spread",
+            [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 3.0, 5.0, 10.0, 10.0, 10.0],
+        ),
         // max(100 - S, 0) - max(90 - S, 0)
-        ("Bear put spread", [10.0, 10.0, 10.0, 5.0, 3.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]),
+        (
+            "Bear put spread",
+            [10.0, 10.0, 10.0, 5.0, 3.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
+        ),
         // max(90 - S, 0) - max(95 - S, 0) - max(S - 105, 0) + max(S - 110, 0)
-        ("Iron condor", [-5.0, -5.0, -5.0, 0.0, 0.0, 0.0, 0.0, 0.0, -5.0, -5.0, -5.0]),
+        (
+            "Iron condor",
+            [-5.0, -5.0, -5.0, 0.0, 0.0, 0.0, 0.0, 0.0, -5.0, -5.0, -5.0],
+        ),
         // max(S - 95, 0) - 2 max(S - 100, 0) + max(S - 105, 0)
-        ("Long butterfly", [0.0, 0.0, 0.0, 0.0, 2.0, 5.0, 2.0, 0.0, 0.0, 0.0, 0.0]),
+        (
+            "Long butterfly",
+            [0.0, 0.0, 0.0, 0.0, 2.0, 5.0, 2.0, 0.0, 0.0, 0.0, 0.0],
+        ),
     ];
     assert_eq!(presets(100.0, 5.0).len(), table.len());
     for (name, expected) in table {
         let legs = preset(name);
         for (&spot, &want) in spots.iter().zip(&expected) {
             let got = strategy::payoff(&legs, spot);
-            assert!((got - want).abs() < 1e-12, "{name} at {spot}: {got}, by hand {want}");
+            assert!(
+                (got - want).abs() < 1e-12,
+                "{name} at {spot}: {got}, by hand {want}"
+            );
             // And it is the sum of its legs' own payoffs.
             let sum: f64 = legs.iter().map(|leg| leg.payoff(spot)).sum();
             assert_eq!(got, sum);
@@ -171,7 +206,9 @@ fn straddle_greeks_are_call_plus_put() {
 fn bull_call_spread_profit_capped_at_width_less_cost() {
     let legs = preset("Bull call spread");
     let market = market();
-    let cost = strategy::valuation(&legs, &market, &EUROPEAN).unwrap().price;
+    let cost = strategy::valuation(&legs, &market, &EUROPEAN)
+        .unwrap()
+        .price;
     // A debit below the discounted width (no-arbitrage).
     assert!(cost > 0.0 && cost < 10.0 * market.discount(), "cost {cost}");
     let pnl = profile(&legs, cost);
@@ -185,7 +222,9 @@ fn bull_call_spread_profit_capped_at_width_less_cost() {
 fn bear_put_spread_profit_capped_at_width_less_cost() {
     let legs = preset("Bear put spread");
     let market = market();
-    let cost = strategy::valuation(&legs, &market, &EUROPEAN).unwrap().price;
+    let cost = strategy::valuation(&legs, &market, &EUROPEAN)
+        .unwrap()
+        .price;
     assert!(cost > 0.0 && cost < 10.0 * market.discount(), "cost {cost}");
     let pnl = profile(&legs, cost);
     assert!((pnl.max_profit.unwrap() - (10.0 - cost)).abs() < 1e-12);
@@ -198,7 +237,9 @@ fn bear_put_spread_profit_capped_at_width_less_cost() {
 fn covered_call_and_protective_put_extremes() {
     let market = market();
     let covered = preset("Covered call");
-    let cost = strategy::valuation(&covered, &market, &EUROPEAN).unwrap().price;
+    let cost = strategy::valuation(&covered, &market, &EUROPEAN)
+        .unwrap()
+        .price;
     let pnl = profile(&covered, cost);
     // Capped at the call's strike less the net cost; lose it all at zero.
     assert!((pnl.max_profit.unwrap() - (105.0 - cost)).abs() < 1e-12);
@@ -206,7 +247,9 @@ fn covered_call_and_protective_put_extremes() {
     assert!((pnl.break_evens[0] - cost).abs() < 1e-9);
 
     let protective = preset("Protective put");
-    let cost = strategy::valuation(&protective, &market, &EUROPEAN).unwrap().price;
+    let cost = strategy::valuation(&protective, &market, &EUROPEAN)
+        .unwrap()
+        .price;
     let pnl = profile(&protective, cost);
     // Unbounded upside; the loss floor is the put's strike less the cost.
     assert_eq!(pnl.max_profit, None);

@@ -192,7 +192,11 @@ pub fn early_exercise_possible(p: &OptionParams) -> bool {
 
 /// Implied volatility of an American option from its market price, by
 /// bisection on the tree price (monotone in volatility) over (0.01%, 500%].
-pub fn implied_volatility(market_price: f64, p: &OptionParams, steps: usize) -> Result<f64, super::ImpliedVolError> {
+pub fn implied_volatility(
+    market_price: f64,
+    p: &OptionParams,
+    steps: usize,
+) -> Result<f64, super::ImpliedVolError> {
     use super::ImpliedVolError;
     if Field::MarketPrice.check(market_price).is_err() {
         return Err(ImpliedVolError::InvalidPrice);
@@ -203,20 +207,30 @@ pub fn implied_volatility(market_price: f64, p: &OptionParams, steps: usize) -> 
         OptionKind::Put => p.strike,
     };
     if market_price >= upper {
-        return Err(ImpliedVolError::AboveUpperBound { price: market_price, bound: upper });
+        return Err(ImpliedVolError::AboveUpperBound {
+            price: market_price,
+            bound: upper,
+        });
     }
     let at = |vol: f64| price(&p.with_volatility(vol), Exercise::American, steps);
-    let price_error = |_| ImpliedVolError::OutOfRange { price: market_price };
+    let price_error = |_| ImpliedVolError::OutOfRange {
+        price: market_price,
+    };
     // The smallest volatility whose tree keeps the up-probability in [0, 1].
     let dt = p.years / steps.max(1) as f64;
     let floor = 1.01 * (p.rate - p.dividend_yield).abs() * dt.sqrt();
     let (mut lo, mut hi) = (floor.max(1e-4), Field::Volatility.range().max);
     let lowest = at(lo).map_err(price_error)?.max(intrinsic);
     if market_price <= lowest {
-        return Err(ImpliedVolError::BelowLowerBound { price: market_price, bound: lowest });
+        return Err(ImpliedVolError::BelowLowerBound {
+            price: market_price,
+            bound: lowest,
+        });
     }
     if at(hi).map_err(price_error)? < market_price {
-        return Err(ImpliedVolError::OutOfRange { price: market_price });
+        return Err(ImpliedVolError::OutOfRange {
+            price: market_price,
+        });
     }
     // 60 halvings of a 5.0-wide bracket reach below 1e-17: far past the tree's accuracy.
     for _ in 0..60 {

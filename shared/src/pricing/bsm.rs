@@ -107,7 +107,9 @@ fn difference_of_terms(p: &OptionParams, leading: f64, subtracted: f64) -> f64 {
         .expiry(p.years)
         .is_call(p.kind == OptionKind::Call)
         .build()
-        .map_or(price, |black| p.discount() * black.calculate::<DefaultSpecialFn>())
+        .map_or(price, |black| {
+            p.discount() * black.calculate::<DefaultSpecialFn>()
+        })
 }
 
 /// Black-Scholes-Merton price and all Greeks of a European option, sharing

@@ -321,7 +321,10 @@ mod tests {
         assert_eq!(Field::Spot.parse("1,250.5").unwrap(), 1250.5);
         assert_eq!(Field::Rate.parse_percent("5").unwrap(), 0.05);
         assert_eq!(
-            Field::Volatility.parse_percent("0").unwrap_err().to_string(),
+            Field::Volatility
+                .parse_percent("0")
+                .unwrap_err()
+                .to_string(),
             "volatility: 0% is outside the allowed range (0%, 500%]"
         );
     }

@@ -4,7 +4,10 @@
 //! The random stream is Xoshiro256++ seeded explicitly (the same numbers on
 //! every platform, 32- or 64-bit), and normals come from `rand_distr`'s
 //! ziggurat, so a seed always reproduces the same estimate, natively and in
-//! the browser. The result is a simulation, never a data set.
+//! the browser. Exponentials and logarithms come from the pure-Rust `libm`
+//! crate rather than the platform's maths library (glibc and the wasm
+//! target's libm differ in the last bit), so the estimate is bit-identical
+//! on every platform. The result is a simulation, never a data set.
 
 use super::inputs::{Field, InputError, OptionParams};
 use rand::SeedableRng;
@@ -83,7 +86,7 @@ impl RunningStats {
         if self.count < 2 {
             return 0.0;
         }
-        (self.sum_sq / (self.count - 1) as f64 / self.count as f64).sqrt()
+        libm::sqrt(self.sum_sq / (self.count - 1) as f64 / self.count as f64)
     }
 }
 
@@ -107,8 +110,8 @@ impl<'a> PathSimulator<'a> {
             p,
             payoff,
             drift: (p.rate - p.dividend_yield - 0.5 * p.volatility * p.volatility) * dt,
-            diffusion: p.volatility * dt.sqrt(),
-            log_spot: p.spot.ln(),
+            diffusion: p.volatility * libm::sqrt(dt),
+            log_spot: libm::log(p.spot),
         }
     }
 
@@ -118,7 +121,7 @@ impl<'a> PathSimulator<'a> {
         match self.payoff {
             McPayoff::European => {
                 let terminal =
-                    (self.log_spot + self.drift + sign * self.diffusion * normals[0]).exp();
+                    libm::exp(self.log_spot + self.drift + sign * self.diffusion * normals[0]);
                 self.p.kind.payoff(terminal, strike)
             }
             McPayoff::ArithmeticAsian { .. } => {
@@ -126,7 +129,7 @@ impl<'a> PathSimulator<'a> {
                 let mut sum = 0.0;
                 for z in normals {
                     log_s += self.drift + sign * self.diffusion * z;
-                    sum += log_s.exp();
+                    sum += libm::exp(log_s);
                 }
                 self.p.kind.payoff(sum / normals.len() as f64, strike)
             }
@@ -139,7 +142,7 @@ impl<'a> PathSimulator<'a> {
                 }
                 self.p
                     .kind
-                    .payoff((sum_log / normals.len() as f64).exp(), strike)
+                    .payoff(libm::exp(sum_log / normals.len() as f64), strike)
             }
         }
     }
@@ -178,7 +181,7 @@ pub fn price(
         };
         stats.push(value);
     }
-    let discount = p.discount();
+    let discount = libm::exp(-p.rate * p.years);
     let price = discount * stats.mean;
     let std_error = discount * stats.std_error();
     Ok(McEstimate {

@@ -5,8 +5,8 @@
 
 use super::binomial::BinomialError;
 use super::bsm::{Greeks, Valuation};
-use super::Model;
 use super::inputs::{Field, InputError, OptionKind, OptionParams};
+use super::Model;
 use serde::{Deserialize, Serialize};
 
 /// What one leg holds.

@@ -70,52 +70,36 @@ pub struct Valuation {
     pub greeks: Greeks,
 }
 
-/// Black-Scholes-Merton price of a European option.
-#[inline]
-pub fn price(p: &OptionParams) -> f64 {
-    let sqrt_t = p.years.sqrt();
-    let vol_sqrt_t = p.volatility * sqrt_t;
-    let d1 = ((p.spot / p.strike).ln()
-        + (p.rate - p.dividend_yield + 0.5 * p.volatility * p.volatility) * p.years)
-        / vol_sqrt_t;
-    let d2 = d1 - vol_sqrt_t;
-    let spot_pv = p.spot * p.dividend_discount();
-    let strike_pv = p.strike * p.discount();
-    match p.kind {
-        OptionKind::Call => difference_of_terms(p, spot_pv * cdf(d1), strike_pv * cdf(d2)),
-        OptionKind::Put => difference_of_terms(p, strike_pv * cdf(-d2), spot_pv * cdf(-d1)),
-    }
+/// When the two terms of the price formula cancel to less than this fraction
+/// of the larger one, the subtraction would magnify the CDFs' rounding
+/// (about 3e-16 relative) past 3e-12, so the price is recomputed
+/// analytically (see [`difference_of_terms`]).
+pub(crate) const CANCELLATION_LIMIT: f64 = 256.0;
+
+/// The terms shared by the price and the Greeks, with the call/put choice
+/// folded into `sign` so there is no branch on the kind.
+struct Terms {
+    /// +1 for a call, -1 for a put.
+    sign: f64,
+    sqrt_t: f64,
+    vol_sqrt_t: f64,
+    div_factor: f64,
+    discount: f64,
+    spot_pv: f64,
+    strike_pv: f64,
+    /// N(sign d1).
+    n1: f64,
+    /// N(sign d2).
+    n2: f64,
+    d1: f64,
 }
 
-/// `leading - subtracted`, the two terms of the price formula, unless they
-/// nearly cancel (the difference is under 1/16 of the leading term: far out
-/// of the money, or close to intrinsic value). There the subtraction would
-/// magnify the CDFs' rounding errors (relative error up to 1e-8 for prices
-/// near 1e-250), so the price is recomputed with Jaeckel's normalised Black
-/// formula from the `implied-vol` crate, which evaluates the difference
-/// analytically and stays within about 1e-11 relative everywhere.
-#[inline]
-fn difference_of_terms(p: &OptionParams, leading: f64, subtracted: f64) -> f64 {
-    let price = leading - subtracted;
-    if 16.0 * price >= leading {
-        return price;
-    }
-    PriceBlackScholes::builder()
-        .forward(p.forward())
-        .strike(p.strike)
-        .volatility(p.volatility)
-        .expiry(p.years)
-        .is_call(p.kind == OptionKind::Call)
-        .build()
-        .map_or(price, |black| {
-            p.discount() * black.calculate::<DefaultSpecialFn>()
-        })
-}
-
-/// Black-Scholes-Merton price and all Greeks of a European option, sharing
-/// the common terms (one log, two exponentials, two CDFs, one density).
-#[inline]
-pub fn valuation(p: &OptionParams) -> Valuation {
+#[inline(always)]
+fn terms(p: &OptionParams) -> Terms {
+    let sign = match p.kind {
+        OptionKind::Call => 1.0,
+        OptionKind::Put => -1.0,
+    };
     let sqrt_t = p.years.sqrt();
     let vol_sqrt_t = p.volatility * sqrt_t;
     let d1 = ((p.spot / p.strike).ln()
@@ -124,27 +108,84 @@ pub fn valuation(p: &OptionParams) -> Valuation {
     let d2 = d1 - vol_sqrt_t;
     let div_factor = p.dividend_discount();
     let discount = p.discount();
-    let spot_pv = p.spot * div_factor;
-    let strike_pv = p.strike * discount;
-    let density = pdf(d1);
-    // Sign convention: calls use N(d), puts N(-d) with flipped signs.
-    let (sign, n1, n2) = match p.kind {
-        OptionKind::Call => (1.0, cdf(d1), cdf(d2)),
-        OptionKind::Put => (-1.0, cdf(-d1), cdf(-d2)),
-    };
-    let price = match p.kind {
-        OptionKind::Call => difference_of_terms(p, spot_pv * n1, strike_pv * n2),
-        OptionKind::Put => difference_of_terms(p, strike_pv * n2, spot_pv * n1),
-    };
-    let decay = -spot_pv * density * p.volatility / (2.0 * sqrt_t);
+    Terms {
+        sign,
+        sqrt_t,
+        vol_sqrt_t,
+        div_factor,
+        discount,
+        spot_pv: p.spot * div_factor,
+        strike_pv: p.strike * discount,
+        n1: cdf(sign * d1),
+        n2: cdf(sign * d2),
+        d1,
+    }
+}
+
+impl Terms {
+    /// `sign (S e^-qT N(sign d1) - K e^-rT N(sign d2))`, guarded against
+    /// cancellation.
+    #[inline(always)]
+    fn price(&self, p: &OptionParams) -> f64 {
+        let spot_term = self.spot_pv * self.n1;
+        let strike_term = self.strike_pv * self.n2;
+        let price = self.sign * (spot_term - strike_term);
+        let leading = if self.sign > 0.0 {
+            spot_term
+        } else {
+            strike_term
+        };
+        if price * CANCELLATION_LIMIT >= leading {
+            price
+        } else {
+            difference_of_terms(p, price)
+        }
+    }
+}
+
+/// Black-Scholes-Merton price of a European option.
+#[inline]
+pub fn price(p: &OptionParams) -> f64 {
+    terms(p).price(p)
+}
+
+/// The price when the two terms of the formula nearly cancel (far out of the
+/// money): recomputed with Jaeckel's normalised Black formula from the
+/// `implied-vol` crate, which evaluates the difference analytically and
+/// stays within about 1e-11 relative everywhere. Kept out of line: it is the
+/// rare path.
+#[cold]
+#[inline(never)]
+fn difference_of_terms(p: &OptionParams, naive: f64) -> f64 {
+    PriceBlackScholes::builder()
+        .forward(p.forward())
+        .strike(p.strike)
+        .volatility(p.volatility)
+        .expiry(p.years)
+        .is_call(p.kind == OptionKind::Call)
+        .build()
+        .map_or(naive, |black| {
+            p.discount() * black.calculate::<DefaultSpecialFn>()
+        })
+}
+
+/// Black-Scholes-Merton price and all Greeks of a European option, sharing
+/// the common terms (one log, three exponentials, two CDFs).
+#[inline]
+pub fn valuation(p: &OptionParams) -> Valuation {
+    let t = terms(p);
+    let density = pdf(t.d1);
+    let sign = t.sign;
+    let decay = -t.spot_pv * density * p.volatility / (2.0 * t.sqrt_t);
     Valuation {
-        price,
+        price: t.price(p),
         greeks: Greeks {
-            delta: sign * div_factor * n1,
-            gamma: div_factor * density / (p.spot * vol_sqrt_t),
-            vega: spot_pv * density * sqrt_t,
-            theta: decay - sign * p.rate * strike_pv * n2 + sign * p.dividend_yield * spot_pv * n1,
-            rho: sign * p.strike * p.years * discount * n2,
+            delta: sign * t.div_factor * t.n1,
+            gamma: t.div_factor * density / (p.spot * t.vol_sqrt_t),
+            vega: t.spot_pv * density * t.sqrt_t,
+            theta: decay - sign * p.rate * t.strike_pv * t.n2
+                + sign * p.dividend_yield * t.spot_pv * t.n1,
+            rho: sign * p.strike * p.years * t.discount * t.n2,
         },
     }
 }

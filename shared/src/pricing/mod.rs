@@ -10,6 +10,7 @@ pub mod batch;
 pub mod binomial;
 pub mod bsm;
 pub mod dates;
+pub mod fastmath;
 pub mod implied;
 pub mod inputs;
 pub mod monte_carlo;

@@ -3,7 +3,9 @@
 //! The CDF is W. J. Cody's rational approximation of `erfc` as shipped in the
 //! `implied-vol` crate (Jaeckel's reference implementation), accurate to about
 //! machine precision in both tails, so deep out-of-the-money prices keep their
-//! relative accuracy.
+//! relative accuracy. It branches on the argument's range, which is the
+//! fastest scalar form; [`super::fastmath::norm_cdf`] is the branch-free
+//! twin that the vectorised batch kernel uses.
 
 use implied_vol::{DefaultSpecialFn, SpecialFn};
 

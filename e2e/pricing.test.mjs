@@ -272,7 +272,7 @@ test("benchmark page reports throughput in this browser", async () => {
   const rows = await page.$$eval("#bench-results tbody tr", (trs) =>
     trs.map((tr) => [tr.dataset.kernel, Number(tr.dataset.perSecond)]),
   );
-  assert.equal(rows.length, 5);
+  assert.equal(rows.length, 6);
   for (const [name, rate] of rows) {
     assert.ok(rate > 0, name);
     console.log(`browser bench ${name}: ${rate.toExponential(3)} ops/s`);

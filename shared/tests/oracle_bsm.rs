@@ -229,7 +229,8 @@ fn hull_example_15_6() {
 fn haug_1998_tabulated_prices() {
     use OptionKind::{Call, Put};
     // (kind, strike, spot, q, r, t, vol, value)
-    let table: &[(OptionKind, f64, f64, f64, f64, f64, f64, f64)] = &[
+    type Row = (OptionKind, f64, f64, f64, f64, f64, f64, f64);
+    let table: &[Row] = &[
         (Call, 65.0, 60.0, 0.00, 0.08, 0.25, 0.30, 2.1334),
         (Put, 95.0, 100.0, 0.05, 0.10, 0.50, 0.20, 2.4648),
         (Put, 19.0, 19.0, 0.10, 0.10, 0.75, 0.28, 1.7011),

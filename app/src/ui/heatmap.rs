@@ -195,7 +195,7 @@ pub fn Heatmap(
             .spots
             .iter()
             .enumerate()
-            .filter(|(col, _)| col % 2 == 0)
+            .filter(|(col, _)| col.is_multiple_of(2))
             .map(|(col, spot)| {
                 view! {
                     <text x=LEFT + col as f64 * CELL_W + CELL_W / 2.0 y=TOP + CELL_H * grid.vols.len() as f64 + 13.0 class="tick" text-anchor="middle">

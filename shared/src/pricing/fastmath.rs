@@ -16,9 +16,9 @@
 /// `log2(e)`.
 const LOG2_E: f64 = std::f64::consts::LOG2_E;
 /// High part of ln 2 (32 significant bits, so `k * LN2_HI` is exact).
-const LN2_HI: f64 = 6.931_471_803_691_238_164_9e-1;
+const LN2_HI: f64 = 6.931_471_803_691_238e-1;
 /// Low part of ln 2.
-const LN2_LO: f64 = 1.908_214_929_270_587_700_02e-10;
+const LN2_LO: f64 = 1.908_214_929_270_587_7e-10;
 /// 1.5 * 2^52: adding it rounds to an integer held in the low mantissa bits.
 const ROUNDING_SHIFT: f64 = 6_755_399_441_055_744.0;
 /// Below this, `exp` returns 0 (the result would be subnormal).

@@ -12,8 +12,8 @@ use serde::{Deserialize, Serialize};
 /// Why no implied volatility exists for a price.
 #[derive(Clone, Debug, PartialEq, thiserror::Error, Serialize, Deserialize)]
 pub enum ImpliedVolError {
-    /// The price is not a positive finite number.
-    #[error("market price: must be a positive finite number")]
+    /// The price is not a positive finite number within the field's range.
+    #[error("market price: must be a positive finite number no larger than 1e9")]
     InvalidPrice,
     /// The price is at or below the option's lower no-arbitrage bound
     /// (its discounted intrinsic value).

@@ -3,10 +3,10 @@
 // QuantLib 1.44 (Python bindings), mpmath 1.3.0, Python 3.11.7.
 
 /// Steps of the textbook CRR values in `crr_textbook`.
-pub const TEXTBOOK_STEPS: usize = 500;
+const TEXTBOOK_STEPS: usize = 500;
 
 /// American reference values (see the generator's docstring).
-pub const QUANTLIB_AMERICAN: &[AmericanCase] = &[
+const QUANTLIB_AMERICAN: &[AmericanCase] = &[
     AmericanCase {
         name: "atm put 1y",
         kind: OptionKind::Put,

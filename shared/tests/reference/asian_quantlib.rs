@@ -4,7 +4,7 @@
 // QuantLib 1.44 (Python bindings), mpmath 1.3.0, Python 3.11.7.
 
 /// Asian reference values; fixings every `fixing_gap_days`, the last at expiry.
-pub const QUANTLIB_ASIAN: &[AsianCase] = &[
+const QUANTLIB_ASIAN: &[AsianCase] = &[
     AsianCase {
         name: "atm call monthly",
         kind: OptionKind::Call,

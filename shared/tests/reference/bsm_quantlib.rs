@@ -5,7 +5,7 @@
 /// Each case: QuantLib AnalyticEuropeanEngine values and the 50-digit closed form
 /// (mpmath, rounded to f64), both as [price, delta, gamma, vega, theta, rho]
 /// with theta per year and vega and rho per 1.00.
-pub const EUROPEAN: &[EuropeanCase] = &[
+const EUROPEAN: &[EuropeanCase] = &[
     EuropeanCase {
         name: "atm call 1y",
         kind: OptionKind::Call,
@@ -581,7 +581,7 @@ pub const EUROPEAN: &[EuropeanCase] = &[
 ];
 
 /// Deep out-of-the-money prices to 50 digits (mpmath), spot 100, rate 0.03, no yield.
-pub const MPMATH_TAILS: &[TailCase] = &[
+const MPMATH_TAILS: &[TailCase] = &[
     TailCase {
         kind: OptionKind::Call,
         strike: 100.1653829618839,

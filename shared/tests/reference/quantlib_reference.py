@@ -18,7 +18,7 @@ Writes three Rust tables next to this script, which the tests `include!`:
   the geometric control variate) with its error estimate (read by
   ``tests/oracle_monte_carlo.rs``).
 
-Usage (a few minutes; needs ``pip install QuantLib==1.44 mpmath``)::
+Usage (about 2 minutes; needs ``pip install QuantLib==1.44 mpmath``)::
 
     python3 shared/tests/reference/quantlib_reference.py
 
@@ -218,7 +218,7 @@ def bsm_tables():
     out += "/// Each case: QuantLib AnalyticEuropeanEngine values and the 50-digit closed form\n"
     out += "/// (mpmath, rounded to f64), both as [price, delta, gamma, vega, theta, rho]\n"
     out += "/// with theta per year and vega and rho per 1.00.\n"
-    out += "pub const EUROPEAN: &[EuropeanCase] = &[\n"
+    out += "const EUROPEAN: &[EuropeanCase] = &[\n"
     for name, call, s, k, days, r, q, v, g, e in rows:
         out += (
             f"    EuropeanCase {{\n        name: \"{name}\",\n        kind: {kind(call)},\n"
@@ -230,7 +230,7 @@ def bsm_tables():
         )
     out += "];\n\n"
     out += "/// Deep out-of-the-money prices to 50 digits (mpmath), spot 100, rate 0.03, no yield.\n"
-    out += "pub const MPMATH_TAILS: &[TailCase] = &[\n"
+    out += "const MPMATH_TAILS: &[TailCase] = &[\n"
     for call, k, days, v, p in tails:
         out += (
             f"    TailCase {{\n        kind: {kind(call)},\n        strike: {lit(k)},\n        days: {days},\n"
@@ -309,9 +309,9 @@ def american_tables():
               f"FD {ref['fd']:.8f} European {eu.NPV():.8f} CRR{TEXTBOOK_STEPS} {textbook:.8f}")
 
     out = header("American prices: QuantLib QdFpAmericanEngine (high-precision scheme) and a textbook CRR recurrence.")
-    out += f"/// Steps of the textbook CRR values in `crr_textbook`.\npub const TEXTBOOK_STEPS: usize = {TEXTBOOK_STEPS};\n\n"
+    out += f"/// Steps of the textbook CRR values in `crr_textbook`.\nconst TEXTBOOK_STEPS: usize = {TEXTBOOK_STEPS};\n\n"
     out += "/// American reference values (see the generator's docstring).\n"
-    out += "pub const QUANTLIB_AMERICAN: &[AmericanCase] = &[\n"
+    out += "const QUANTLIB_AMERICAN: &[AmericanCase] = &[\n"
     for name, call, s, k, days, r, q, v, lr, lr_diff, eu, textbook in rows:
         out += (
             f"    AmericanCase {{\n        name: \"{name}\",\n        kind: {kind(call)},\n"
@@ -359,7 +359,7 @@ def asian_tables():
         f"// MCDiscreteArithmeticAPEngine(pseudorandom, antithetic, control variate, {ASIAN_SAMPLES} samples, seed {ASIAN_SEED})."
     )
     out += "/// Asian reference values; fixings every `fixing_gap_days`, the last at expiry.\n"
-    out += "pub const QUANTLIB_ASIAN: &[AsianCase] = &[\n"
+    out += "const QUANTLIB_ASIAN: &[AsianCase] = &[\n"
     for name, call, s, k, gap, fixings, r, q, v, geo, arith, err in rows:
         out += (
             f"    AsianCase {{\n        name: \"{name}\",\n        kind: {kind(call)},\n"

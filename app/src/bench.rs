@@ -4,11 +4,11 @@
 
 use crate::clock::now_ms;
 use serde::{Deserialize, Serialize};
-use shared::pricing::batch::{self, BatchInputs};
+use shared::pricing::batch::{self, Columns};
 use shared::pricing::binomial::{self, Exercise};
 use shared::pricing::monte_carlo::{self, McConfig, McPayoff};
-use shared::pricing::workload::{reference_put, sample_grid};
-use shared::pricing::{bsm, implied_volatility, OptionKind};
+use shared::pricing::workload::{reference_put, sample_calls, sample_grid};
+use shared::pricing::{bsm, implied_volatility};
 use std::hint::black_box;
 
 /// One measured kernel.
@@ -59,10 +59,7 @@ pub fn run_suite() -> Vec<BenchRow> {
     let prices: Vec<f64> = options.iter().map(bsm::price).collect();
     let n = options.len() as u64;
     let put = reference_put();
-    let column =
-        |f: fn(&shared::pricing::OptionParams) -> f64| options.iter().map(f).collect::<Vec<f64>>();
-    let (spots, strikes) = (column(|p| p.spot), column(|p| p.strike));
-    let (years, vols) = (column(|p| p.years), column(|p| p.volatility));
+    let columns = Columns::from_options(&options);
     let mut out = vec![0.0; options.len()];
     vec![
         measure("bsm/price", "option", n, 500.0, || {
@@ -83,16 +80,7 @@ pub fn run_suite() -> Vec<BenchRow> {
                 .sum()
         }),
         measure("bsm/batch_price_calls", "option", n, 500.0, || {
-            let inputs = BatchInputs {
-                spots: &spots,
-                strikes: &strikes,
-                years: &years,
-                volatilities: &vols,
-                rate: 0.03,
-                dividend_yield: 0.01,
-                kind: OptionKind::Call,
-            };
-            batch::prices(black_box(&inputs), &mut out);
+            batch::prices(black_box(&sample_calls(&columns)), &mut out);
             out[0]
         }),
         measure("implied_vol/lets_be_rational", "option", n, 500.0, || {

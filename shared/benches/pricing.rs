@@ -3,11 +3,11 @@
 //! app's `/bench` page.
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
-use shared::pricing::batch::{self, BatchInputs};
+use shared::pricing::batch::{self, Columns};
 use shared::pricing::binomial::{self, Exercise};
 use shared::pricing::monte_carlo::{self, McConfig, McPayoff};
-use shared::pricing::workload::{reference_put, sample_grid};
-use shared::pricing::{bsm, implied_volatility, OptionKind};
+use shared::pricing::workload::{reference_put, sample_calls, sample_grid};
+use shared::pricing::{bsm, implied_volatility};
 use std::hint::black_box;
 
 fn bench_bsm(c: &mut Criterion) {
@@ -38,23 +38,11 @@ fn bench_bsm(c: &mut Criterion) {
                 .sum::<f64>()
         })
     });
-    let spots: Vec<f64> = options.iter().map(|p| p.spot).collect();
-    let strikes: Vec<f64> = options.iter().map(|p| p.strike).collect();
-    let years: Vec<f64> = options.iter().map(|p| p.years).collect();
-    let vols: Vec<f64> = options.iter().map(|p| p.volatility).collect();
+    let columns = Columns::from_options(&options);
     let mut out = vec![0.0; options.len()];
     group.bench_function("batch_price_calls", |b| {
         b.iter(|| {
-            let inputs = BatchInputs {
-                spots: &spots,
-                strikes: &strikes,
-                years: &years,
-                volatilities: &vols,
-                rate: 0.03,
-                dividend_yield: 0.01,
-                kind: OptionKind::Call,
-            };
-            batch::prices(black_box(&inputs), &mut out);
+            batch::prices(black_box(&sample_calls(&columns)), &mut out);
             out[0]
         })
     });

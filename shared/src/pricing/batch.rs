@@ -54,6 +54,45 @@ impl BatchInputs<'_> {
     }
 }
 
+/// Owned columns of a batch, for callers that start from a list of options.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Columns {
+    /// Spot of each option.
+    pub spots: Vec<f64>,
+    /// Strike of each option.
+    pub strikes: Vec<f64>,
+    /// Years to expiry of each option.
+    pub years: Vec<f64>,
+    /// Volatility of each option.
+    pub volatilities: Vec<f64>,
+}
+
+impl Columns {
+    /// Splits `options` into columns (their carry and kind are dropped).
+    pub fn from_options(options: &[OptionParams]) -> Self {
+        let column = |f: fn(&OptionParams) -> f64| options.iter().map(f).collect();
+        Columns {
+            spots: column(|p| p.spot),
+            strikes: column(|p| p.strike),
+            years: column(|p| p.years),
+            volatilities: column(|p| p.volatility),
+        }
+    }
+
+    /// Borrows the columns as a batch with the given shared terms.
+    pub fn inputs(&self, rate: f64, dividend_yield: f64, kind: OptionKind) -> BatchInputs<'_> {
+        BatchInputs {
+            spots: &self.spots,
+            strikes: &self.strikes,
+            years: &self.years,
+            volatilities: &self.volatilities,
+            rate,
+            dividend_yield,
+            kind,
+        }
+    }
+}
+
 /// Rows per chunk of the batch kernel (the scratch column lives on the stack).
 const CHUNK: usize = 256;
 
@@ -139,22 +178,8 @@ mod tests {
                     ..sample_grid(1)[0].with_kind(kind)
                 }])
                 .collect();
-            let column = |f: fn(&OptionParams) -> f64| grid.iter().map(f).collect::<Vec<f64>>();
-            let (spots, strikes, years, vols) = (
-                column(|p| p.spot),
-                column(|p| p.strike),
-                column(|p| p.years),
-                column(|p| p.volatility),
-            );
-            let inputs = BatchInputs {
-                spots: &spots,
-                strikes: &strikes,
-                years: &years,
-                volatilities: &vols,
-                rate: grid[0].rate,
-                dividend_yield: grid[0].dividend_yield,
-                kind,
-            };
+            let columns = Columns::from_options(&grid);
+            let inputs = columns.inputs(grid[0].rate, grid[0].dividend_yield, kind);
             let mut out = vec![f64::NAN; grid.len()];
             prices(&inputs, &mut out);
             let mut kernel_out = vec![f64::NAN; grid.len()];

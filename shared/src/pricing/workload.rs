@@ -1,7 +1,13 @@
 //! The fixed benchmark workload, shared by the native criterion benchmark
 //! and the in-browser benchmark page so both measure the same options.
 
+use super::batch::{BatchInputs, Columns};
 use super::inputs::{OptionKind, OptionParams};
+
+/// Risk-free rate of every option in [`sample_grid`].
+pub const SAMPLE_RATE: f64 = 0.03;
+/// Dividend yield of every option in [`sample_grid`].
+pub const SAMPLE_DIVIDEND_YIELD: f64 = 0.01;
 
 /// `n` options spread over strikes 60..140, expiries 0.05..1.85 years,
 /// volatilities 10%..54%, alternating calls and puts (spot 100, r 3%, q 1%),
@@ -12,8 +18,8 @@ pub fn sample_grid(n: usize) -> Vec<OptionParams> {
             spot: 100.0,
             strike: 60.0 + (i % 81) as f64,
             years: 0.05 + (i % 37) as f64 * 0.05,
-            rate: 0.03,
-            dividend_yield: 0.01,
+            rate: SAMPLE_RATE,
+            dividend_yield: SAMPLE_DIVIDEND_YIELD,
             volatility: 0.1 + (i % 23) as f64 * 0.02,
             kind: if i % 2 == 0 {
                 OptionKind::Call
@@ -22,6 +28,11 @@ pub fn sample_grid(n: usize) -> Vec<OptionParams> {
             },
         })
         .collect()
+}
+
+/// The batch benchmark's input: the grid's columns priced as calls.
+pub fn sample_calls(columns: &Columns) -> BatchInputs<'_> {
+    columns.inputs(SAMPLE_RATE, SAMPLE_DIVIDEND_YIELD, OptionKind::Call)
 }
 
 /// The option of the binomial and Monte Carlo benchmarks: an at-the-money

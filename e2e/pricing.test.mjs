@@ -159,7 +159,7 @@ test("payoff chart and heatmap are drawn", async () => {
   assert.equal(paths, 2);
   const d = await page.locator('.chart path[data-series="At expiry"]').getAttribute("d");
   assert.ok(d.split("L").length > 50, "expiry payoff line has many points");
-  assert.equal(await page.locator(".heatmap rect").count(), 99);
+  assert.equal(await page.locator(".heatmap svg[role=img] rect").count(), 99);
   const legend = () => page.locator(".legend-range").textContent();
   const priceLegend = await legend();
   await page.locator("#heatmap-metric").selectOption({ label: "Delta" });

@@ -171,17 +171,21 @@ pub fn LineChart(
             let y = sy.at(0.0);
             view! { <line x1=LEFT x2=WIDTH - RIGHT y1=y y2=y class="zero" /> }
         });
-        let marker_views = markers
-            .into_iter()
-            .filter(|m| m.x >= x0 && m.x <= x1)
-            .map(|m| {
-                let x = sx.at(m.x);
-                view! {
-                    <line x1=x x2=x y1=TOP y2=HEIGHT - BOTTOM class="marker" />
-                    <text x=x y=TOP - 5.0 class="marker-label" text-anchor="middle">{m.label}</text>
-                }
-            })
-            .collect_view();
+        let marker_views = merge_close_markers(
+            markers
+                .into_iter()
+                .filter(|m| m.x >= x0 && m.x <= x1)
+                .map(|m| (sx.at(m.x), m.label))
+                .collect(),
+        )
+        .into_iter()
+        .map(|(x, label)| {
+            view! {
+                <line x1=x x2=x y1=TOP y2=HEIGHT - BOTTOM class="marker" />
+                <text x=x y=TOP - 5.0 class="marker-label" text-anchor="middle">{label}</text>
+            }
+        })
+        .collect_view();
         let lines = series
             .iter()
             .map(|s| {
@@ -223,6 +227,26 @@ pub fn LineChart(
     }
 }
 
+/// Markers closer than this many pixels share one line and one label.
+const MARKER_MERGE_PX: f64 = 14.0;
+
+/// Merges markers (pixel x, label) that would overlap into one, joining
+/// their labels ("spot = K"), so labels never print over each other.
+fn merge_close_markers(mut markers: Vec<(f64, String)>) -> Vec<(f64, String)> {
+    markers.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let mut merged: Vec<(f64, String)> = Vec::new();
+    for (x, label) in markers {
+        match merged.last_mut() {
+            Some((last_x, last_label)) if x - *last_x < MARKER_MERGE_PX => {
+                last_label.push_str(" = ");
+                last_label.push_str(&label);
+            }
+            _ => merged.push((x, label)),
+        }
+    }
+    merged
+}
+
 /// Evenly spaced values from `lo` to `hi` inclusive.
 pub fn linspace(lo: f64, hi: f64, n: usize) -> Vec<f64> {
     if n < 2 {
@@ -236,6 +260,19 @@ pub fn linspace(lo: f64, hi: f64, n: usize) -> Vec<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn overlapping_markers_share_a_label() {
+        let merged = merge_close_markers(vec![
+            (100.0, "K".into()),
+            (40.0, "BE".into()),
+            (105.0, "spot".into()),
+        ]);
+        assert_eq!(
+            merged,
+            vec![(40.0, "BE".to_string()), (100.0, "K = spot".to_string())]
+        );
+    }
 
     #[test]
     fn ticks_are_round_and_inside() {

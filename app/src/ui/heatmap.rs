@@ -215,8 +215,10 @@ pub fn Heatmap(
                     </text>
                 </svg>
                 <p class="legend-range">
-                    <span class="swatch neg"></span>"min " {fixed(lo, 4)}
-                    <span class="swatch pos"></span>"max " {fixed(hi, 4)}
+                    <svg class="legend-swatch" viewBox="0 0 12 12" aria-hidden="true"><rect width="12" height="12" fill=colour(lo, lo, hi) /></svg>
+                    "min " {fixed(lo, 4)}
+                    <svg class="legend-swatch" viewBox="0 0 12 12" aria-hidden="true"><rect width="12" height="12" fill=colour(hi, lo, hi) /></svg>
+                    "max " {fixed(hi, 4)}
                 </p>
             </figure>
         }

@@ -89,30 +89,55 @@ fn roll_back(
     exercise: Exercise,
 ) -> Result<EarlyLevels, BinomialError> {
     let lattice = Lattice::new(p, steps)?;
-    let up2 = lattice.up * lattice.up;
     let weight_up = lattice.step_discount * lattice.p_up;
     let weight_down = lattice.step_discount * (1.0 - lattice.p_up);
-    let american = exercise == Exercise::American;
-    // values[j] holds the node with j up-moves at the current level.
-    let mut values: Vec<f64> = Vec::with_capacity(steps + 1);
+    // Node (level i, j up-moves) has spot S u^(2j - i). Exercise values of
+    // every power u^(k - steps), k = 0..=2 steps, split by parity of k so
+    // each level reads one contiguous run: k = steps - i + 2j.
+    let mut even = Vec::with_capacity(steps + 1);
+    let mut odd = Vec::with_capacity(steps + 1);
     let mut node_spot = p.spot * lattice.down.powi(steps as i32);
-    for _ in 0..=steps {
-        values.push(p.kind.payoff(node_spot, p.strike));
-        node_spot *= up2;
+    for k in 0..=2 * steps {
+        let value = p.kind.payoff(node_spot, p.strike);
+        if k % 2 == 0 {
+            even.push(value);
+        } else {
+            odd.push(value);
+        }
+        node_spot *= lattice.up;
     }
+    let exercise_row = |level: usize| -> &[f64] {
+        let base = steps - level;
+        let row = if base % 2 == 0 {
+            &even[base / 2..]
+        } else {
+            &odd[base / 2..]
+        };
+        &row[..=level]
+    };
+    // values[j] holds the node with j up-moves at the current level.
+    let mut values = exercise_row(steps).to_vec();
+    let mut next = vec![0.0; steps + 1];
+    let american = exercise == Exercise::American;
     let mut level1 = [0.0; 2];
     let mut level2 = [0.0; 3];
     for level in (0..steps).rev() {
-        let mut node_spot = p.spot * lattice.down.powi(level as i32);
-        for j in 0..=level {
-            let continuation = weight_up * values[j + 1] + weight_down * values[j];
-            values[j] = if american {
-                continuation.max(p.kind.payoff(node_spot, p.strike))
-            } else {
-                continuation
-            };
-            node_spot *= up2;
+        let out = &mut next[..=level];
+        let (down, up) = (&values[..=level], &values[1..=level + 1]);
+        if american {
+            for ((slot, (d, u)), ex) in out
+                .iter_mut()
+                .zip(down.iter().zip(up))
+                .zip(exercise_row(level))
+            {
+                *slot = (weight_up * u + weight_down * d).max(*ex);
+            }
+        } else {
+            for (slot, (d, u)) in out.iter_mut().zip(down.iter().zip(up)) {
+                *slot = weight_up * u + weight_down * d;
+            }
         }
+        std::mem::swap(&mut values, &mut next);
         if level == 2 {
             level2.copy_from_slice(&values[..3]);
         } else if level == 1 {

@@ -99,7 +99,7 @@ fn roll_back(
     let mut node_spot = p.spot * lattice.down.powi(steps as i32);
     for k in 0..=2 * steps {
         let value = p.kind.payoff(node_spot, p.strike);
-        if k % 2 == 0 {
+        if k.is_multiple_of(2) {
             even.push(value);
         } else {
             odd.push(value);
@@ -108,7 +108,7 @@ fn roll_back(
     }
     let exercise_row = |level: usize| -> &[f64] {
         let base = steps - level;
-        let row = if base % 2 == 0 {
+        let row = if base.is_multiple_of(2) {
             &even[base / 2..]
         } else {
             &odd[base / 2..]

@@ -257,12 +257,46 @@ test("strategies: two legs give a combined payoff, saved across a reload", async
   const delta = await text("#strategy-delta");
   await legs.nth(1).locator('input[id$="-quantity"]').fill("-1");
   await page.waitForFunction((old) => document.querySelector("#strategy-delta").textContent.trim() !== old, delta);
+  // The exercise style applies to the legs too: American legs reprice.
+  const european = await text("#strategy-price");
+  await page.locator('label[for="exercise-american"]').click();
+  await page.waitForFunction((old) => document.querySelector("#strategy-price").textContent.trim() !== old, european);
+  await page.locator('label[for="exercise-european"]').click();
+  await page.waitForFunction((old) => document.querySelector("#strategy-price").textContent.trim() === old, european);
   await page.locator("#strategy-name").fill("My synthetic");
   await page.locator("#save-strategy").click();
   await page.locator("#saved-list").getByText("My synthetic").waitFor();
   await page.reload();
   await page.locator("#saved-list").getByText("My synthetic").waitFor();
   assert.equal(await page.locator("li.leg").count(), 2, "working legs survive a reload");
+});
+
+test("installable: manifest with real icons, and a registered service worker", async () => {
+  const report = await page.evaluate(async () => {
+    const manifest = await (await fetch("/manifest.webmanifest")).json();
+    const icons = [];
+    for (const icon of manifest.icons) {
+      const response = await fetch(icon.src);
+      const bytes = new Uint8Array(await response.arrayBuffer());
+      let size = null;
+      if (icon.type === "image/png") {
+        const view = new DataView(bytes.buffer);
+        size = `${view.getUint32(16)}x${view.getUint32(20)}`;
+      }
+      icons.push({ src: icon.src, ok: response.ok, declared: icon.sizes, size });
+    }
+    const registration = await navigator.serviceWorker.getRegistration("/");
+    return { manifest, icons, sw: Boolean(registration && (registration.active || registration.installing || registration.waiting)) };
+  });
+  assert.equal(report.manifest.display, "standalone");
+  assert.equal(report.manifest.start_url, "/");
+  for (const icon of report.icons) {
+    assert.ok(icon.ok, icon.src);
+    if (icon.size) assert.equal(icon.size, icon.declared, icon.src);
+  }
+  assert.ok(report.icons.some((i) => i.declared === "512x512"));
+  assert.ok(report.icons.some((i) => i.declared === "192x192"));
+  assert.ok(report.sw, "service worker registered");
 });
 
 test("benchmark page reports throughput in this browser", async () => {

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use shared::pricing::batch::{self, Columns};
 use shared::pricing::binomial::{self, Exercise};
 use shared::pricing::monte_carlo::{self, McConfig, McPayoff};
-use shared::pricing::workload::{reference_put, sample_calls, sample_grid};
+use shared::pricing::workload::{every_output, reference_put, sample_calls, sample_grid};
 use shared::pricing::{bsm, implied_volatility};
 use std::hint::black_box;
 
@@ -68,15 +68,7 @@ pub fn run_suite() -> Vec<BenchRow> {
         measure("bsm/price_and_greeks", "option", n, 500.0, || {
             options
                 .iter()
-                .map(|p| {
-                    let v = bsm::valuation(black_box(p));
-                    v.price
-                        + v.greeks.delta
-                        + v.greeks.gamma
-                        + v.greeks.vega
-                        + v.greeks.theta
-                        + v.greeks.rho
-                })
+                .map(|p| every_output(&bsm::valuation(black_box(p))))
                 .sum()
         }),
         measure("bsm/batch_price_calls", "option", n, 500.0, || {

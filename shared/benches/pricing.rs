@@ -6,7 +6,7 @@ use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughpu
 use shared::pricing::batch::{self, Columns};
 use shared::pricing::binomial::{self, Exercise};
 use shared::pricing::monte_carlo::{self, McConfig, McPayoff};
-use shared::pricing::workload::{reference_put, sample_calls, sample_grid};
+use shared::pricing::workload::{every_output, reference_put, sample_calls, sample_grid};
 use shared::pricing::{bsm, implied_volatility};
 use std::hint::black_box;
 
@@ -26,15 +26,7 @@ fn bench_bsm(c: &mut Criterion) {
         b.iter(|| {
             options
                 .iter()
-                .map(|p| {
-                    let v = bsm::valuation(black_box(p));
-                    v.price
-                        + v.greeks.delta
-                        + v.greeks.gamma
-                        + v.greeks.vega
-                        + v.greeks.theta
-                        + v.greeks.rho
-                })
+                .map(|p| every_output(&bsm::valuation(black_box(p))))
                 .sum::<f64>()
         })
     });

@@ -7,24 +7,20 @@ use leptos::prelude::*;
 use shared::pricing::binomial::Exercise;
 use shared::pricing::{Field, OptionKind};
 
-/// The form. `with_contract` shows strike, kind and exercise (the Strategies
-/// screen sets those per leg and hides them).
+/// The form. With `market_only` it hides strike and kind (the Strategies
+/// screen sets those per leg) and keeps exercise with the market inputs.
 #[component]
 pub fn OptionInputs(#[prop(optional)] market_only: bool) -> impl IntoView {
     let m = use_market();
     let expiry_error = m.error_of(Field::ExpiryDays);
     let date_error_id = "expiry-date-error";
-    let contract = (!market_only).then(|| {
+    let kind = (!market_only).then(|| {
         view! {
             <Choice name="kind" legend="Option" options=vec![(OptionKind::Call, "Call"), (OptionKind::Put, "Put")] selected=m.kind />
-            <Choice
-                name="exercise"
-                legend="Exercise"
-                options=vec![(Exercise::European, "European"), (Exercise::American, "American")]
-                selected=m.exercise
-            />
-            <NumberField id="strike" label="Strike" value=m.strike error=m.error_of(Field::Strike) />
         }
+    });
+    let strike = (!market_only).then(|| {
+        view! { <NumberField id="strike" label="Strike" value=m.strike error=m.error_of(Field::Strike) /> }
     });
     let steps = move || {
         (m.exercise.get() == Exercise::American).then(|| {
@@ -72,7 +68,14 @@ pub fn OptionInputs(#[prop(optional)] market_only: bool) -> impl IntoView {
         <section class="card inputs" aria-labelledby="inputs-title">
             <h2 id="inputs-title">{if market_only { "Market" } else { "Option" }}</h2>
             <div class="grid">
-                {contract}
+                {kind}
+                <Choice
+                    name="exercise"
+                    legend="Exercise"
+                    options=vec![(Exercise::European, "European"), (Exercise::American, "American")]
+                    selected=m.exercise
+                />
+                {strike}
                 <NumberField
                     id="spot"
                     label="Spot"

@@ -2,6 +2,7 @@
 //! and the in-browser benchmark page so both measure the same options.
 
 use super::batch::{BatchInputs, Columns};
+use super::bsm::Valuation;
 use super::inputs::{OptionKind, OptionParams};
 
 /// Risk-free rate of every option in [`sample_grid`].
@@ -33,6 +34,13 @@ pub fn sample_grid(n: usize) -> Vec<OptionParams> {
 /// The batch benchmark's input: the grid's columns priced as calls.
 pub fn sample_calls(columns: &Columns) -> BatchInputs<'_> {
     columns.inputs(SAMPLE_RATE, SAMPLE_DIVIDEND_YIELD, OptionKind::Call)
+}
+
+/// The sum of a valuation's price and Greeks, so that a benchmark consumes
+/// every output and the compiler cannot skip computing any of them.
+pub fn every_output(v: &Valuation) -> f64 {
+    let g = &v.greeks;
+    v.price + g.delta + g.gamma + g.vega + g.theta + g.rho
 }
 
 /// The option of the binomial and Monte Carlo benchmarks: an at-the-money

@@ -117,6 +117,8 @@ test("American exercise shows steps and the early-exercise premium", async () =>
   await page.locator("#early-premium").waitFor();
   assert.match(await text("#model-steps"), /CRR binomial, \d+ steps/);
   assert.ok(Number(await text("#early-premium")) >= 0);
+  // The simulation says plainly that it does not price early exercise.
+  await page.locator("#mc-american-note").waitFor();
   await page.locator('label[for="exercise-european"]').click();
   await page.locator('label[for="kind-call"]').click();
 });

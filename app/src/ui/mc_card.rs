@@ -156,6 +156,9 @@ pub fn MonteCarloCard() -> impl IntoView {
                     <label for="mc-antithetic">"Antithetic variates"</label>
                 </div>
             </div>
+            {move || (m.exercise.get() == shared::pricing::binomial::Exercise::American).then(|| view! {
+                <p class="muted" id="mc-american-note">"Simulation prices the payoff above without early exercise; the American price comes from the tree."</p>
+            })}
             <p class="status" role="status">{move || if running() { "Running in the background…" } else { "Up to date." }}</p>
             {body}
         </section>

@@ -134,6 +134,16 @@ test("invalid input gets an inline message and no price, nothing breaks", async 
   await typeInto("#vol", "25");
   await typeInto("#spot", "100");
   await page.locator("#price").waitFor();
+  // An expiry date in the past is refused; a future one prices.
+  await page.locator('label[for="expiry-mode-date"]').click();
+  await page.locator("#expiry-date").fill("2020-01-15");
+  await page.locator("#expiry-date-error").getByText("not after today").waitFor();
+  assert.equal(await page.locator("#price").count(), 0);
+  const nextYear = new Date().getFullYear() + 1;
+  await page.locator("#expiry-date").fill(`${nextYear}-06-30`);
+  await page.locator("#price").waitFor();
+  await page.locator('label[for="expiry-mode-days"]').click();
+  await page.locator("#price").waitFor();
 });
 
 test("implied volatility round-trips and out-of-bounds prices are explained", async () => {

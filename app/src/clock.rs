@@ -1,6 +1,6 @@
 //! Time sources of the browser, usable from the page and from a worker.
 
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
 
 /// Milliseconds from `performance.now()` of the current global (window or
 /// worker); falls back to `Date.now()` where `performance` is missing.
@@ -10,21 +10,10 @@ pub fn now_ms() -> f64 {
         .ok()
         .and_then(|perf| {
             let now = js_sys::Reflect::get(&perf, &JsValue::from_str("now")).ok()?;
-            let now: js_sys::Function = now.dyn_into_function()?;
+            let now: js_sys::Function = now.dyn_into().ok()?;
             now.call0(&perf).ok()?.as_f64()
         })
         .unwrap_or_else(js_sys::Date::now)
-}
-
-trait DynIntoFunction {
-    fn dyn_into_function(self) -> Option<js_sys::Function>;
-}
-
-impl DynIntoFunction for JsValue {
-    fn dyn_into_function(self) -> Option<js_sys::Function> {
-        use wasm_bindgen::JsCast;
-        self.dyn_into::<js_sys::Function>().ok()
-    }
 }
 
 /// Today's local calendar date.

@@ -48,8 +48,12 @@ pub fn price_option(parsed: &Parsed) -> Result<PricingOutcome, String> {
         Exercise::American => Some(AmericanExtras {
             steps: parsed.steps.max(3),
             european_price: bsm::price(&parsed.params),
-            premium: binomial::early_exercise_premium(&parsed.params, parsed.steps.max(3))
-                .map_err(|e| e.to_string())?,
+            premium: binomial::premium_over_european(
+                valuation.price,
+                &parsed.params,
+                parsed.steps.max(3),
+            )
+            .map_err(|e| e.to_string())?,
         }),
     };
     Ok(PricingOutcome {

@@ -124,7 +124,7 @@ impl MarketState {
         let exercise = RwSignal::new(saved.exercise);
         let steps = RwSignal::new(saved.steps);
         let parsed = Memo::new(move |_| {
-            parse_all(&RawInputs {
+            parse_all(&SavedInputs {
                 spot: spot.get(),
                 strike: strike.get(),
                 expiry_mode: expiry_mode.get(),
@@ -191,16 +191,13 @@ impl Default for MarketState {
     }
 }
 
-/// The inputs as typed; `SavedInputs` without the storage concerns.
-type RawInputs = SavedInputs;
-
 fn load_saved() -> Option<SavedInputs> {
     use gloo_storage::Storage;
     gloo_storage::LocalStorage::get(STORAGE_KEY).ok()
 }
 
 /// Parses every field, collecting all errors (not just the first).
-fn parse_all(raw: &RawInputs) -> Result<Parsed, Vec<InputError>> {
+fn parse_all(raw: &SavedInputs) -> Result<Parsed, Vec<InputError>> {
     let mut errors = Vec::new();
     let mut keep = |r: Result<f64, InputError>| match r {
         Ok(v) => v,

@@ -152,13 +152,6 @@ fn vectorised_prices(inputs: &BatchInputs<'_>, out: &mut [f64]) {
     }
 }
 
-/// Writes price and Greeks of each row into `out`.
-pub fn valuations(inputs: &BatchInputs<'_>, out: &mut [bsm::Valuation]) {
-    for (i, slot) in out.iter_mut().enumerate().take(inputs.len()) {
-        *slot = bsm::valuation(&inputs.row(i));
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -78,6 +78,9 @@ impl Lattice {
 
 /// Option values at the nodes of levels 0, 1 and 2 of a rolled-back tree.
 struct EarlyLevels {
+    /// Up and down factors of the tree.
+    up: f64,
+    down: f64,
     root: f64,
     level1: [f64; 2],
     level2: [f64; 3],
@@ -145,6 +148,8 @@ fn roll_back(
         }
     }
     Ok(EarlyLevels {
+        up: lattice.up,
+        down: lattice.down,
         root: values[0],
         level1,
         level2,
@@ -165,8 +170,7 @@ pub fn valuation(
 ) -> Result<BinomialResult, BinomialError> {
     let steps = steps.max(3);
     let levels = roll_back(p, steps, exercise)?;
-    let lattice = Lattice::new(p, steps)?;
-    let (u, d) = (lattice.up, lattice.down);
+    let (u, d) = (levels.up, levels.down);
     let s = p.spot;
     let delta = (levels.level1[1] - levels.level1[0]) / (s * u - s * d);
     let (s_uu, s_ud, s_dd) = (s * u * u, s, s * d * d);
@@ -201,7 +205,16 @@ pub fn valuation(
 /// Early-exercise premium: American minus European price on the same tree,
 /// so that the tree's discretisation error cancels.
 pub fn early_exercise_premium(p: &OptionParams, steps: usize) -> Result<f64, BinomialError> {
-    let american = price(p, Exercise::American, steps)?;
+    premium_over_european(price(p, Exercise::American, steps)?, p, steps)
+}
+
+/// Early-exercise premium when the American price on a `steps`-step tree is
+/// already known (e.g. from [`valuation`]): only the European tree is rolled.
+pub fn premium_over_european(
+    american: f64,
+    p: &OptionParams,
+    steps: usize,
+) -> Result<f64, BinomialError> {
     let european = price(p, Exercise::European, steps)?;
     Ok((american - european).max(0.0))
 }

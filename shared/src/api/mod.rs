@@ -1,0 +1,40 @@
+//! The request, response and event types on the wire between the app and
+//! the server (JSON over HTTP). Both sides compile these same types, so a
+//! field renamed here is renamed everywhere.
+//!
+//! Plain data only: no validation (that is [`crate::compliance`]'s job) and
+//! no transport.
+
+mod audit;
+mod auth;
+mod data;
+mod goal;
+mod results;
+
+pub use audit::{AuditEntry, AuditPage, AuditQuery, BrokenLink, ChainReport};
+pub use auth::{LoginRequest, Me, RefreshRequest, Role, TokenPair};
+pub use data::DataRequest;
+pub use goal::{Goal, GoalRequest, GoalState};
+pub use results::{ParamValue, ResultRecord, StoredResult};
+
+use serde::{Deserialize, Serialize};
+
+/// An error answer (RFC 9457 `application/problem+json`) with a stable
+/// machine-readable `code`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Problem {
+    /// Always `about:blank`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// The HTTP reason phrase.
+    pub title: String,
+    /// The HTTP status code.
+    pub status: u16,
+    /// Stable code clients match on, e.g. `compliance_refused`.
+    pub code: String,
+    /// What was wrong, for people.
+    pub detail: String,
+    /// The compliance verdict, when a rule refused the request.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verdict: Option<crate::compliance::Verdict>,
+}

@@ -15,6 +15,27 @@ pub const ENV_ADDR: &str = "MLTRAINER_ADDR";
 pub const ENV_DIST: &str = "MLTRAINER_DIST";
 /// Environment variable that, set to `1`, permits a non-loopback address.
 pub const ENV_ALLOW_PUBLIC: &str = "MLTRAINER_ALLOW_PUBLIC";
+/// Environment variable for the data directory (the SQLite store).
+pub const ENV_DATA_DIR: &str = "MLTRAINER_DATA_DIR";
+/// Environment variable holding the access-token signing secret.
+pub const ENV_JWT_SECRET: &str = "MLTRAINER_JWT_SECRET";
+/// Environment variable: login attempts per minute per IP and per account.
+pub const ENV_LOGIN_PER_MINUTE: &str = "MLTRAINER_LOGIN_PER_MINUTE";
+/// Environment variable: expensive requests per minute per user.
+pub const ENV_EXPENSIVE_PER_MINUTE: &str = "MLTRAINER_EXPENSIVE_PER_MINUTE";
+/// Environment variable: the app's public origin (for CORS), e.g.
+/// `https://mltrainer.example.com`. Defaults to the listening address.
+pub const ENV_PUBLIC_ORIGIN: &str = "MLTRAINER_PUBLIC_ORIGIN";
+/// Environment variable overriding Polygon's base URL (tests, proxies).
+pub const ENV_POLYGON_BASE_URL: &str = "MLTRAINER_POLYGON_BASE_URL";
+/// Environment variable overriding FRED's base URL (tests, proxies).
+pub const ENV_FRED_BASE_URL: &str = "MLTRAINER_FRED_BASE_URL";
+/// The data directory used when neither `--data-dir` nor `MLTRAINER_DATA_DIR` is given.
+pub const DEFAULT_DATA_DIR: &str = "mltrainer-data";
+/// Polygon's public API.
+pub const DEFAULT_POLYGON_BASE_URL: &str = "https://api.polygon.io";
+/// FRED's public API.
+pub const DEFAULT_FRED_BASE_URL: &str = "https://api.stlouisfed.org";
 
 /// The address used when neither `--addr` nor `MLTRAINER_ADDR` is given.
 pub const DEFAULT_ADDR: SocketAddr = SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 8080);
@@ -25,17 +46,30 @@ pub const DEFAULT_DIST: &str = "dist";
 pub const USAGE: &str = "\
 mltrainer-server: serves the mlTrainer app
 
-Usage: mltrainer-server [--addr IP:PORT] [--dist DIR]
+Usage: mltrainer-server [--addr IP:PORT] [--dist DIR] [--data-dir DIR]
+       mltrainer-server migrate [--data-dir DIR]
+       mltrainer-server user create --username NAME --role viewer|analyst|admin [--data-dir DIR]
+       mltrainer-server user reset-password --username NAME [--data-dir DIR]
+       mltrainer-server audit verify [--data-dir DIR]
+
+Passwords for `user` commands are read from MLTRAINER_PASSWORD, else from
+the first line of stdin; at least 12 characters.
 
 Options:
   --addr IP:PORT  address to listen on [env: MLTRAINER_ADDR] [default: 127.0.0.1:8080]
                   (port 0 picks a free port; the listening line shows the real one)
   --dist DIR      directory of the built app, holding index.html [env: MLTRAINER_DIST] [default: dist]
+  --data-dir DIR  directory of the SQLite store, created if missing [env: MLTRAINER_DATA_DIR] [default: mltrainer-data]
   -h, --help      print this help
   -V, --version   print the version
 
 Environment:
-  MLTRAINER_ALLOW_PUBLIC=1  allow a non-loopback --addr (there are no accounts yet)
+  MLTRAINER_ALLOW_PUBLIC=1  allow a non-loopback --addr; also needs accounts and MLTRAINER_JWT_SECRET
+  MLTRAINER_JWT_SECRET      access-token signing secret, at least 32 bytes (random per run if unset on loopback)
+  MLTRAINER_PUBLIC_ORIGIN   the app's origin for CORS [default: http://ADDR]
+  MLTRAINER_LOGIN_PER_MINUTE, MLTRAINER_EXPENSIVE_PER_MINUTE  rate limits [default: 10, 120]
+  POLYGON_API_KEY, FRED_API_KEY  switch on the live data sources (never logged)
+  MLTRAINER_POLYGON_BASE_URL, MLTRAINER_FRED_BASE_URL  provider base URLs [default: the public APIs]
   RUST_LOG                  log filter, e.g. debug or server=debug,tower_http=debug [default: info]
 
 Once listening, prints one line to stdout: mlTrainer listening on http://IP:PORT/
@@ -50,6 +84,28 @@ pub struct Config {
     pub dist: PathBuf,
     /// Whether a non-loopback `addr` is permitted (`MLTRAINER_ALLOW_PUBLIC=1`).
     pub allow_public: bool,
+    /// Directory of the SQLite store.
+    pub data_dir: PathBuf,
+    /// The access-token signing secret, if configured.
+    pub jwt_secret: Option<Secret>,
+    /// Rate limits.
+    pub limits: crate::limits::LimitSettings,
+    /// The app's public origin for CORS, if not the listening address.
+    pub public_origin: Option<String>,
+    /// Polygon's base URL.
+    pub polygon_base_url: String,
+    /// FRED's base URL.
+    pub fred_base_url: String,
+}
+
+/// A secret from the environment: compared, never printed.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(pub Vec<u8>);
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret([redacted])")
+    }
 }
 
 impl Default for Config {
@@ -58,8 +114,35 @@ impl Default for Config {
             addr: DEFAULT_ADDR,
             dist: PathBuf::from(DEFAULT_DIST),
             allow_public: false,
+            data_dir: PathBuf::from(DEFAULT_DATA_DIR),
+            jwt_secret: None,
+            limits: crate::limits::LimitSettings::default(),
+            public_origin: None,
+            polygon_base_url: DEFAULT_POLYGON_BASE_URL.to_string(),
+            fred_base_url: DEFAULT_FRED_BASE_URL.to_string(),
         }
     }
+}
+
+/// An administrative subcommand, run against the store and exited.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Admin {
+    /// Apply pending migrations.
+    Migrate,
+    /// Create an account.
+    CreateUser {
+        /// Account name.
+        username: String,
+        /// Its role.
+        role: shared::api::Role,
+    },
+    /// Set a new password (and sign the user out everywhere).
+    ResetPassword {
+        /// Account name.
+        username: String,
+    },
+    /// Walk the audit chain.
+    VerifyAudit,
 }
 
 /// What the command line asks for.
@@ -71,6 +154,13 @@ pub enum Command {
     Help,
     /// Print the version and exit successfully.
     Version,
+    /// Run an administrative subcommand on the store in `data_dir`.
+    Admin {
+        /// What to do.
+        admin: Admin,
+        /// The data directory.
+        data_dir: PathBuf,
+    },
 }
 
 /// A command line or environment that cannot be understood.
@@ -102,6 +192,20 @@ pub enum ConfigError {
     /// `MLTRAINER_ALLOW_PUBLIC` set to something other than `0` or `1`.
     #[error("{ENV_ALLOW_PUBLIC} must be 1 or 0, not {0:?}")]
     InvalidAllowPublic(String),
+    /// A rate limit that is not a positive whole number.
+    #[error("{origin} must be a whole number from 1 to 1000000, not {value:?}")]
+    InvalidLimit {
+        /// The text given.
+        value: String,
+        /// The variable it came from.
+        origin: &'static str,
+    },
+    /// The signing secret is too short.
+    #[error("{ENV_JWT_SECRET} must have at least 32 bytes (it has {0}); generate one with `openssl rand -hex 32`")]
+    ShortSecret(usize),
+    /// A subcommand used wrongly.
+    #[error("{0} (see --help)")]
+    BadSubcommand(String),
 }
 
 impl Command {
@@ -114,6 +218,8 @@ impl Command {
         I: IntoIterator<Item = OsString>,
         E: Fn(&str) -> Option<OsString>,
     {
+        let mut args: Vec<OsString> = args.into_iter().collect();
+        let words = subcommand_words(&mut args);
         let flags = Flags::parse(args)?;
         if flags.help {
             return Ok(Self::Help);
@@ -123,15 +229,61 @@ impl Command {
         }
         let env = |name: &str| env(name).filter(|value| !value.is_empty());
 
-        let addr = match (flags.addr, env(ENV_ADDR)) {
+        let addr = match (flags.addr.clone(), env(ENV_ADDR)) {
             (Some(value), _) => parse_addr(&value, "--addr")?,
             (None, Some(value)) => parse_addr(&value, ENV_ADDR)?,
             (None, None) => DEFAULT_ADDR,
         };
         let dist = flags
             .dist
+            .clone()
             .or_else(|| env(ENV_DIST))
             .map_or_else(|| PathBuf::from(DEFAULT_DIST), PathBuf::from);
+        let data_dir = flags
+            .data_dir
+            .clone()
+            .or_else(|| env(ENV_DATA_DIR))
+            .map_or_else(|| PathBuf::from(DEFAULT_DATA_DIR), PathBuf::from);
+        if !words.is_empty() {
+            let admin = parse_admin(&words, &flags)?;
+            return Ok(Self::Admin { admin, data_dir });
+        }
+        if flags.username.is_some() || flags.role.is_some() {
+            return Err(ConfigError::BadSubcommand(
+                "--username and --role belong to the user subcommands".into(),
+            ));
+        }
+        let jwt_secret = match env(ENV_JWT_SECRET) {
+            None => None,
+            Some(value) => {
+                let bytes = value.to_string_lossy().into_owned().into_bytes();
+                if bytes.len() < 32 {
+                    return Err(ConfigError::ShortSecret(bytes.len()));
+                }
+                Some(Secret(bytes))
+            }
+        };
+        let limit = |name: &'static str, default: u32| -> Result<u32, ConfigError> {
+            match env(name) {
+                None => Ok(default),
+                Some(value) => {
+                    let text = value.to_string_lossy().into_owned();
+                    text.parse::<u32>()
+                        .ok()
+                        .filter(|n| (1..=1_000_000).contains(n))
+                        .ok_or(ConfigError::InvalidLimit {
+                            value: text,
+                            origin: name,
+                        })
+                }
+            }
+        };
+        let defaults = crate::limits::LimitSettings::default();
+        let limits = crate::limits::LimitSettings {
+            login_per_minute: limit(ENV_LOGIN_PER_MINUTE, defaults.login_per_minute)?,
+            expensive_per_minute: limit(ENV_EXPENSIVE_PER_MINUTE, defaults.expensive_per_minute)?,
+        };
+        let text = |name: &str| env(name).map(|v| v.to_string_lossy().into_owned());
         let allow_public = match env(ENV_ALLOW_PUBLIC) {
             None => false,
             Some(value) if value == "1" => true,
@@ -146,6 +298,14 @@ impl Command {
             addr,
             dist,
             allow_public,
+            data_dir,
+            jwt_secret,
+            limits,
+            public_origin: text(ENV_PUBLIC_ORIGIN),
+            polygon_base_url: text(ENV_POLYGON_BASE_URL)
+                .unwrap_or_else(|| DEFAULT_POLYGON_BASE_URL.to_string()),
+            fred_base_url: text(ENV_FRED_BASE_URL)
+                .unwrap_or_else(|| DEFAULT_FRED_BASE_URL.to_string()),
         }))
     }
 
@@ -160,6 +320,9 @@ impl Command {
 struct Flags {
     addr: Option<OsString>,
     dist: Option<OsString>,
+    data_dir: Option<OsString>,
+    username: Option<OsString>,
+    role: Option<OsString>,
     help: bool,
     version: bool,
 }
@@ -189,6 +352,9 @@ impl Flags {
                 }
                 "--addr" => (&mut flags.addr, "--addr"),
                 "--dist" => (&mut flags.dist, "--dist"),
+                "--data-dir" => (&mut flags.data_dir, "--data-dir"),
+                "--username" => (&mut flags.username, "--username"),
+                "--role" => (&mut flags.role, "--role"),
                 _ => return Err(ConfigError::UnknownArgument(text.to_owned())),
             };
             if slot.is_some() {
@@ -201,6 +367,59 @@ impl Flags {
             *slot = Some(value);
         }
         Ok(flags)
+    }
+}
+
+/// Removes and returns the leading words (arguments before the first flag)
+/// that name a subcommand, e.g. `user create`.
+fn subcommand_words(args: &mut Vec<OsString>) -> Vec<String> {
+    let count = args
+        .iter()
+        .take_while(|arg| arg.to_str().is_some_and(|t| !t.starts_with('-')))
+        .count();
+    args.drain(..count)
+        .map(|arg| arg.to_string_lossy().into_owned())
+        .collect()
+}
+
+fn parse_admin(words: &[String], flags: &Flags) -> Result<Admin, ConfigError> {
+    let words: Vec<&str> = words.iter().map(String::as_str).collect();
+    let username = || {
+        flags
+            .username
+            .as_ref()
+            .map(|name| name.to_string_lossy().trim().to_string())
+            .filter(|name| !name.is_empty())
+            .ok_or_else(|| ConfigError::BadSubcommand("--username NAME is required".into()))
+    };
+    match words.as_slice() {
+        ["migrate"] => Ok(Admin::Migrate),
+        ["audit", "verify"] => Ok(Admin::VerifyAudit),
+        ["user", "create"] => {
+            let role = flags
+                .role
+                .as_ref()
+                .map(|role| role.to_string_lossy().into_owned())
+                .ok_or_else(|| {
+                    ConfigError::BadSubcommand("--role viewer|analyst|admin is required".into())
+                })?;
+            let role = shared::api::Role::parse(&role).ok_or_else(|| {
+                ConfigError::BadSubcommand(format!(
+                    "--role must be viewer, analyst or admin, not {role:?}"
+                ))
+            })?;
+            Ok(Admin::CreateUser {
+                username: username()?,
+                role,
+            })
+        }
+        ["user", "reset-password"] => Ok(Admin::ResetPassword {
+            username: username()?,
+        }),
+        other => Err(ConfigError::BadSubcommand(format!(
+            "unknown subcommand {:?}",
+            other.join(" ")
+        ))),
     }
 }
 
@@ -331,5 +550,63 @@ mod tests {
     fn help_and_version_are_commands() {
         assert_eq!(parse(&["--help"], &[]), Ok(Command::Help));
         assert_eq!(parse(&["-V"], &[]), Ok(Command::Version));
+    }
+
+    #[test]
+    fn admin_subcommands() {
+        assert_eq!(
+            parse(&["migrate", "--data-dir", "/tmp/x"], &[]),
+            Ok(Command::Admin {
+                admin: Admin::Migrate,
+                data_dir: PathBuf::from("/tmp/x")
+            })
+        );
+        assert_eq!(
+            parse(
+                &["user", "create", "--username", "ann", "--role", "viewer"],
+                &[(ENV_DATA_DIR, "/d")]
+            ),
+            Ok(Command::Admin {
+                admin: Admin::CreateUser {
+                    username: "ann".into(),
+                    role: shared::api::Role::Viewer
+                },
+                data_dir: PathBuf::from("/d")
+            })
+        );
+        assert!(matches!(
+            parse(&["user", "create", "--username", "ann", "--role", "boss"], &[]),
+            Err(ConfigError::BadSubcommand(message)) if message.contains("boss")
+        ));
+        assert!(matches!(
+            parse(&["user", "drop"], &[]),
+            Err(ConfigError::BadSubcommand(_))
+        ));
+        assert!(matches!(
+            parse(&["--role", "admin"], &[]),
+            Err(ConfigError::BadSubcommand(_))
+        ));
+    }
+
+    #[test]
+    fn secrets_and_limits() {
+        assert_eq!(
+            parse(&[], &[(ENV_JWT_SECRET, "short")]),
+            Err(ConfigError::ShortSecret(5))
+        );
+        let config = serve(
+            &[],
+            &[
+                (ENV_JWT_SECRET, &"k".repeat(32)),
+                (ENV_LOGIN_PER_MINUTE, "3"),
+            ],
+        );
+        assert_eq!(config.jwt_secret, Some(Secret(vec![b'k'; 32])));
+        assert!(!format!("{config:?}").contains("kkkk"));
+        assert_eq!(config.limits.login_per_minute, 3);
+        assert!(matches!(
+            parse(&[], &[(ENV_EXPENSIVE_PER_MINUTE, "0")]),
+            Err(ConfigError::InvalidLimit { .. })
+        ));
     }
 }

@@ -12,14 +12,20 @@
 //! listen::serve(listener, router, listen::shutdown_signal())
 //! ```
 
+pub mod admin;
+pub mod auth;
 pub mod cache_policy;
 pub mod config;
 pub mod csp;
 pub mod health;
+pub mod limits;
 pub mod listen;
 pub mod problem;
+pub mod routes;
 pub mod security;
+pub mod state;
 pub mod static_files;
+pub mod store;
 pub mod telemetry;
 
 use axum::routing::get;

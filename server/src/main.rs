@@ -22,6 +22,16 @@ fn main() -> ExitCode {
             println!("mltrainer-server {}", env!("CARGO_PKG_VERSION"));
             return ExitCode::SUCCESS;
         }
+        Ok(Command::Admin { admin, data_dir }) => {
+            server::telemetry::init();
+            return match server::admin::run(&admin, &data_dir) {
+                Ok(line) => {
+                    println!("{line}");
+                    ExitCode::SUCCESS
+                }
+                Err(error) => fail(&error, 1),
+            };
+        }
         Err(error) => return fail(&error, 2),
     };
     server::telemetry::init();

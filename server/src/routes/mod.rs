@@ -1,0 +1,38 @@
+//! The JSON API under `/api`: one file per resource, each a few handlers
+//! that check the session, run the compliance check, write in one
+//! transaction together with the audit entry, and answer.
+
+mod audit;
+mod auth;
+mod compliance;
+mod goal;
+pub mod json;
+mod results;
+
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
+use axum::Router;
+
+use crate::state::AppState;
+
+/// Largest JSON body accepted, in bytes.
+pub const JSON_BODY_LIMIT: usize = 64 * 1024;
+
+/// The API routes (mounted at the root; every path starts with `/api`).
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/me", get(auth::me))
+        .route("/api/auth/login", post(auth::login))
+        .route("/api/auth/refresh", post(auth::refresh))
+        .route("/api/auth/logout", post(auth::logout))
+        .route("/api/compliance/rules", get(compliance::rules))
+        .route("/api/compliance/check", post(compliance::check))
+        .route("/api/goal", get(goal::get_goal).put(goal::put_goal))
+        .route(
+            "/api/results",
+            get(results::list_results).post(results::record),
+        )
+        .route("/api/audit", get(audit::list))
+        .route("/api/audit/verify", get(audit::verify))
+        .layer(DefaultBodyLimit::max(JSON_BODY_LIMIT))
+}

@@ -1,0 +1,64 @@
+//! `/api/results`: finished runs recorded with their compliance verdict.
+//! Refused results are audited and not stored.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::Json;
+use shared::api::{ResultRecord, StoredResult};
+use shared::compliance::check_result;
+
+use super::json::ApiJson;
+use crate::auth::{Session, Writer};
+use crate::problem::Problem;
+use crate::state::AppState;
+use crate::store::audit::{self, AuditEvent};
+use crate::store::{now_ms, results};
+
+/// `GET /api/results`: the user's results, newest first (at most 500).
+pub async fn list_results(
+    State(state): State<AppState>,
+    session: Session,
+) -> Result<Json<Vec<StoredResult>>, Problem> {
+    let user_id = session.user_id;
+    let list = state
+        .store
+        .read(move |c| results::list(c, user_id, 500).map_err(Problem::from))
+        .await?;
+    Ok(Json(list))
+}
+
+/// `POST /api/results`: 201 with the stored result, or 422 with the verdict.
+pub async fn record(
+    State(state): State<AppState>,
+    Writer(session): Writer,
+    ApiJson(record): ApiJson<ResultRecord>,
+) -> Result<(StatusCode, Json<StoredResult>), Problem> {
+    state
+        .limits
+        .expensive(&format!("user:{}", session.user_id))?;
+    let verdict = check_result(&state.rules, &record);
+    let detail = serde_json::json!({
+        "model": record.model, "family": record.family, "source": record.source,
+        "symbol": record.symbol, "seed": record.seed,
+    });
+    if !verdict.allowed {
+        return Err(state
+            .refuse(&session, "result.record", verdict, detail)
+            .await);
+    }
+    let stored = state
+        .store
+        .write(move |tx| {
+            let stored = results::insert(tx, session.user_id, &record, &verdict, now_ms())?;
+            audit::append(
+                tx,
+                &AuditEvent::new(Some(session.user_id), &session.username, "result.record")
+                    .verdict(&verdict)
+                    .provenance(&record.data_hash)
+                    .detail(serde_json::json!({ "result_id": stored.id, "run": detail })),
+            )?;
+            Ok::<_, Problem>(stored)
+        })
+        .await?;
+    Ok((StatusCode::CREATED, Json(stored)))
+}

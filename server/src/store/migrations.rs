@@ -1,0 +1,237 @@
+//! Versioned schema migrations, applied in order at start (and by the
+//! `migrate` subcommand). Each runs in its own transaction together with
+//! its row in `schema_migrations`, so a failed migration leaves nothing.
+//!
+//! To add tables (chat memory, trials, the model registry): append a
+//! [`Migration`] with the next version to [`MIGRATIONS`]. Never edit one
+//! that has shipped.
+
+use rusqlite::{Connection, OptionalExtension};
+
+use super::{now_ms, write_transaction, StoreError};
+
+/// One schema change.
+#[derive(Debug)]
+pub struct Migration {
+    /// Strictly increasing from 1.
+    pub version: i64,
+    /// Short name, for logs and `schema_migrations`.
+    pub name: &'static str,
+    /// The SQL, run as one batch.
+    pub sql: &'static str,
+}
+
+/// Every migration, oldest first.
+pub const MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    name: "users, tokens, goals, uploads, cache, results, audit",
+    sql: r#"
+CREATE TABLE users (
+    id            INTEGER PRIMARY KEY,
+    username      TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    password_hash TEXT NOT NULL,
+    role          TEXT NOT NULL CHECK (role IN ('viewer', 'analyst', 'admin')),
+    is_local      INTEGER NOT NULL DEFAULT 0 CHECK (is_local IN (0, 1)),
+    created_at    INTEGER NOT NULL
+);
+
+CREATE TABLE refresh_tokens (
+    id          INTEGER PRIMARY KEY,
+    user_id     INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    token_hash  TEXT NOT NULL UNIQUE,
+    family      TEXT NOT NULL,
+    created_at  INTEGER NOT NULL,
+    expires_at  INTEGER NOT NULL,
+    used_at     INTEGER,
+    revoked_at  INTEGER
+);
+CREATE INDEX refresh_tokens_family ON refresh_tokens (user_id, family);
+
+CREATE TABLE goals (
+    id         INTEGER PRIMARY KEY,
+    user_id    INTEGER NOT NULL REFERENCES users(id),
+    text       TEXT NOT NULL,
+    sources    TEXT NOT NULL,
+    verdict    TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+);
+CREATE INDEX goals_by_user ON goals (user_id, id);
+
+CREATE TABLE uploads (
+    id           INTEGER PRIMARY KEY,
+    user_id      INTEGER NOT NULL REFERENCES users(id),
+    name         TEXT NOT NULL,
+    content_hash TEXT NOT NULL,
+    content      BLOB NOT NULL,
+    series       TEXT NOT NULL,
+    created_at   INTEGER NOT NULL
+);
+CREATE INDEX uploads_by_user ON uploads (user_id, id);
+
+-- Public market data is not any user's: the cache is shared, keyed by the
+-- normalised request. Who fetched what is in the audit log.
+CREATE TABLE data_cache (
+    request_key     TEXT PRIMARY KEY,
+    source          TEXT NOT NULL,
+    provenance_hash TEXT NOT NULL,
+    series          TEXT NOT NULL,
+    fetched_at      INTEGER NOT NULL
+);
+
+CREATE TABLE results (
+    id         INTEGER PRIMARY KEY,
+    user_id    INTEGER NOT NULL REFERENCES users(id),
+    record     TEXT NOT NULL,
+    verdict    TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+);
+CREATE INDEX results_by_user ON results (user_id, id);
+
+CREATE TABLE audit_log (
+    seq             INTEGER PRIMARY KEY,
+    at              TEXT NOT NULL,
+    user_id         INTEGER REFERENCES users(id),
+    actor           TEXT NOT NULL,
+    kind            TEXT NOT NULL,
+    verdict         TEXT NOT NULL CHECK (verdict IN ('allowed', 'refused', 'none')),
+    rule_id         TEXT NOT NULL,
+    reason          TEXT NOT NULL,
+    provenance_hash TEXT,
+    detail          TEXT NOT NULL,
+    prev_hash       TEXT NOT NULL,
+    hash            TEXT NOT NULL
+);
+CREATE INDEX audit_by_user ON audit_log (user_id, seq);
+CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+
+-- The chain's head, written in the same transaction as each entry, so that
+-- cutting entries off the end is detected.
+CREATE TABLE audit_head (
+    id   INTEGER PRIMARY KEY CHECK (id = 1),
+    seq  INTEGER NOT NULL,
+    hash TEXT NOT NULL
+);
+"#,
+}];
+
+/// The newest version this build knows.
+pub fn latest_version() -> i64 {
+    MIGRATIONS.last().map_or(0, |m| m.version)
+}
+
+/// The newest version applied to `connection`'s database (0 if none).
+pub fn applied_version(connection: &Connection) -> Result<i64, StoreError> {
+    let exists: Option<i64> = connection
+        .query_row(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'",
+            [],
+            |row| row.get(0),
+        )
+        .optional()?;
+    if exists.is_none() {
+        return Ok(0);
+    }
+    Ok(connection.query_row(
+        "SELECT COALESCE(MAX(version), 0) FROM schema_migrations",
+        [],
+        |row| row.get(0),
+    )?)
+}
+
+/// Applies every pending migration; returns the versions applied.
+pub fn migrate(connection: &mut Connection) -> Result<Vec<i64>, StoreError> {
+    connection.execute_batch(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (
+             version    INTEGER PRIMARY KEY,
+             name       TEXT NOT NULL,
+             applied_at INTEGER NOT NULL
+         )",
+    )?;
+    let current = applied_version(connection)?;
+    if current > latest_version() {
+        return Err(StoreError::TooNew {
+            found: current,
+            known: latest_version(),
+        });
+    }
+    let mut applied = Vec::new();
+    for migration in MIGRATIONS.iter().filter(|m| m.version > current) {
+        write_transaction(connection, |tx| {
+            let fail = |source| StoreError::Migration {
+                version: migration.version,
+                name: migration.name,
+                source,
+            };
+            tx.execute_batch(migration.sql).map_err(fail)?;
+            tx.execute(
+                "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?1, ?2, ?3)",
+                rusqlite::params![migration.version, migration.name, now_ms()],
+            )
+            .map_err(fail)?;
+            Ok::<_, StoreError>(())
+        })?;
+        tracing::info!(
+            version = migration.version,
+            name = migration.name,
+            "applied migration"
+        );
+        applied.push(migration.version);
+    }
+    Ok(applied)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions_strictly_increase_from_one() {
+        for (index, migration) in MIGRATIONS.iter().enumerate() {
+            assert_eq!(migration.version, index as i64 + 1);
+        }
+    }
+
+    #[test]
+    fn migrate_is_idempotent() {
+        let mut connection = Connection::open_in_memory().unwrap();
+        assert_eq!(migrate(&mut connection).unwrap(), vec![1]);
+        assert!(migrate(&mut connection).unwrap().is_empty());
+        assert_eq!(applied_version(&connection).unwrap(), latest_version());
+    }
+
+    #[test]
+    fn audit_log_rejects_update_and_delete() {
+        let mut connection = Connection::open_in_memory().unwrap();
+        migrate(&mut connection).unwrap();
+        connection
+            .execute(
+                "INSERT INTO audit_log (seq, at, actor, kind, verdict, rule_id, reason, detail, prev_hash, hash)
+                 VALUES (1, 't', 'a', 'k', 'none', '', '', '{}', 'p', 'h')",
+                [],
+            )
+            .unwrap();
+        let update = connection.execute("UPDATE audit_log SET actor = 'x'", []);
+        assert!(update.unwrap_err().to_string().contains("append-only"));
+        let delete = connection.execute("DELETE FROM audit_log", []);
+        assert!(delete.unwrap_err().to_string().contains("append-only"));
+    }
+
+    #[test]
+    fn newer_database_is_refused() {
+        let mut connection = Connection::open_in_memory().unwrap();
+        migrate(&mut connection).unwrap();
+        connection
+            .execute(
+                "INSERT INTO schema_migrations VALUES (?1, 'future', 0)",
+                [latest_version() + 1],
+            )
+            .unwrap();
+        assert!(matches!(
+            migrate(&mut connection),
+            Err(StoreError::TooNew { .. })
+        ));
+    }
+}

@@ -21,6 +21,7 @@ pub mod problem;
 pub mod security;
 pub mod static_files;
 pub mod telemetry;
+pub mod upstream;
 
 use axum::routing::get;
 use axum::Router;

@@ -27,6 +27,7 @@ pub mod state;
 pub mod static_files;
 pub mod store;
 pub mod telemetry;
+pub mod upstream;
 
 use axum::routing::get;
 use axum::Router;

@@ -6,4 +6,6 @@
 //! clock, threads or an async runtime. Callers pass everything in, including
 //! "today" and random seeds, so every result can be repeated exactly.
 
+pub mod calendar;
+pub mod data;
 pub mod pricing;

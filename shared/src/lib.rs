@@ -7,5 +7,7 @@
 //! "today" and random seeds, so every result can be repeated exactly.
 
 pub mod api;
+pub mod calendar;
 pub mod compliance;
+pub mod data;
 pub mod pricing;

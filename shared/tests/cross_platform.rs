@@ -1,4 +1,4 @@
-//! Pricing checks that run twice: natively (`cargo test`) and compiled to
+//! Pricing and data checks that run twice: natively (`cargo test`) and compiled to
 //! wasm32 inside headless Chromium (`wasm-bindgen-test-runner`, see
 //! scripts/test.sh). The same assertions, including bit-for-bit equality of
 //! a seeded Monte Carlo estimate, prove the browser computes what the
@@ -132,3 +132,16 @@ fn monte_carlo_is_bit_identical_across_platforms() {
 
 const EXPECTED_MC_BITS: u64 = 0x40244b23da0e0269;
 const EXPECTED_ASIAN_BITS: u64 = 0x401dad0595650bf6;
+
+/// The bundled S&P 500 gunzips, parses and hashes to the same series in the
+/// browser as natively (tests/data.rs asserts the same hash, which a Python
+/// script computed independently from the raw file).
+#[test]
+fn bundled_sp500_is_the_same_everywhere() {
+    let s = shared::data::bundled::load("sp500").unwrap();
+    assert_eq!(s.provenance().rows, 5031);
+    assert_eq!(
+        s.provenance().content_hash,
+        "d7e4918a37b0ca6b3b64d3fe5f434131695f4aa383a2a74a7e5630976ae357f1"
+    );
+}

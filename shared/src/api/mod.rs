@@ -13,7 +13,7 @@ mod results;
 
 pub use audit::{AuditEntry, AuditPage, AuditQuery, BrokenLink, ChainReport};
 pub use auth::{LoginRequest, Me, RefreshRequest, Role, TokenPair};
-pub use data::DataRequest;
+pub use data::{DataRequest, DataResponse, DatasetSummary, UploadSummary};
 pub use goal::{Goal, GoalRequest, GoalState};
 pub use results::{ParamValue, ResultRecord, StoredResult};
 

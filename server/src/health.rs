@@ -37,3 +37,64 @@ pub async fn healthz() -> Response {
         .insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response
 }
+
+/// The path of the readiness probe.
+pub const READY_PATH: &str = "/readyz";
+
+/// The readiness probe's body.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Readiness {
+    /// `ready` or `not_ready`.
+    pub status: &'static str,
+    /// Newest migration applied to the database.
+    pub migration: i64,
+    /// Newest migration this build has.
+    pub expected_migration: i64,
+    /// What is wrong, when not ready.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// `GET /readyz`: 200 when the store answers a query and every migration is
+/// applied, else 503.
+pub async fn readyz(
+    axum::extract::State(state): axum::extract::State<crate::state::AppState>,
+) -> Response {
+    use crate::store::migrations;
+    let expected = migrations::latest_version();
+    let applied = state.store.read(migrations::applied_version).await;
+    let (status, body) = match applied {
+        Ok(version) if version == expected => (
+            axum::http::StatusCode::OK,
+            Readiness {
+                status: "ready",
+                migration: version,
+                expected_migration: expected,
+                reason: None,
+            },
+        ),
+        Ok(version) => (
+            axum::http::StatusCode::SERVICE_UNAVAILABLE,
+            Readiness {
+                status: "not_ready",
+                migration: version,
+                expected_migration: expected,
+                reason: Some("migrations are pending".to_string()),
+            },
+        ),
+        Err(error) => (
+            axum::http::StatusCode::SERVICE_UNAVAILABLE,
+            Readiness {
+                status: "not_ready",
+                migration: 0,
+                expected_migration: expected,
+                reason: Some(format!("the store does not answer: {error}")),
+            },
+        ),
+    };
+    let mut response = (status, Json(body)).into_response();
+    response
+        .headers_mut()
+        .insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}

@@ -16,10 +16,14 @@ pub mod admin;
 pub mod auth;
 pub mod cache_policy;
 pub mod config;
+pub mod cors;
 pub mod csp;
+pub mod data_proxy;
 pub mod health;
 pub mod limits;
 pub mod listen;
+pub mod metrics;
+pub mod openapi;
 pub mod problem;
 pub mod routes;
 pub mod security;
@@ -43,27 +47,126 @@ pub fn listening_line(addr: std::net::SocketAddr) -> String {
     format!("mlTrainer listening on http://{addr}/")
 }
 
-/// Builds the router for `config`: `/healthz`, and the app from
-/// `config.dist` for everything else.
+/// Why the server cannot start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The built app is missing.
+    #[error(transparent)]
+    Dist(#[from] DistError),
+    /// The store cannot be opened or migrated.
+    #[error(transparent)]
+    Store(#[from] store::StoreError),
+    /// A non-loopback address without accounts or a signing secret.
+    #[error(
+        "refusing to listen on {addr}: beyond loopback the server needs {}=1, accounts \
+         (create one with `mltrainer-server user create --username NAME --role admin`) and a \
+         signing secret of at least 32 bytes in {}",
+        config::ENV_ALLOW_PUBLIC,
+        config::ENV_JWT_SECRET
+    )]
+    PublicWithoutAccounts {
+        /// The address asked for.
+        addr: std::net::SocketAddr,
+    },
+    /// A provider's base URL is not usable.
+    #[error(transparent)]
+    Upstream(#[from] upstream::UpstreamError),
+}
+
+/// Builds the router for `config`: the API, `/healthz`, `/readyz`,
+/// `/metrics`, and the app from `config.dist` for everything else.
 ///
-/// Reads `index.html` once, here, to hash its inline scripts into the CSP:
-/// restart the server after rebuilding the app. Fails if the dist directory
-/// or its `index.html` is missing.
-pub fn app(config: &Config) -> Result<Router, DistError> {
+/// Opens (and migrates) the store in `config.data_dir`, decides local mode
+/// (loopback and no accounts), and reads `index.html` once to hash its
+/// inline scripts into the CSP: restart the server after rebuilding the app.
+pub fn app(config: &Config) -> Result<Router, StartError> {
     let dist = static_files::Dist::open(&config.dist)?;
+    let state = build_state(config)?;
     let csp = csp::ContentSecurityPolicy::for_index_html(dist.index_html());
     let security = security::SecurityHeaders::new(&csp);
-    tracing::info!(dist = %dist.root().display(), csp = csp.as_str(), "serving the app");
+    tracing::info!(
+        dist = %dist.root().display(),
+        data_dir = %config.data_dir.display(),
+        local_mode = state.local_user.is_some(),
+        rules_version = %state.rules.version,
+        rules_hash = %state.rules_hash,
+        "serving the app"
+    );
+    let api = routes::router()
+        .route(health::READY_PATH, get(health::readyz))
+        .route("/metrics", get(metrics::metrics))
+        .route("/api/openapi.json", get(openapi::document))
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            metrics::track,
+        ))
+        .with_state(state);
 
-    // Layers run outside-in for requests: trace, security headers, compression.
+    // Layers run outside-in for requests: trace, security headers, CORS,
+    // compression.
     let router = Router::new()
         .route(health::PATH, get(health::healthz))
+        .merge(api)
         .fallback_service(static_files::router(&dist))
         .layer(CompressionLayer::new())
+        .layer(cors::layer(config))
         .layer(axum::middleware::from_fn_with_state(
             security,
             security::add_headers,
         ))
         .layer(telemetry::http_trace_layer());
     Ok(router)
+}
+
+/// Opens the store and builds the shared state for `config`.
+pub fn build_state(config: &Config) -> Result<state::AppState, StartError> {
+    let store = store::Store::open(&config.data_dir)?;
+    let accounts = store
+        .with_writer(|c| store::users::count_accounts(c))
+        .map_err(store::StoreError::from)?;
+    let loopback = listen::is_loopback(config.addr);
+    if !loopback && (accounts == 0 || config.jwt_secret.is_none()) {
+        return Err(StartError::PublicWithoutAccounts { addr: config.addr });
+    }
+    let keys = match &config.jwt_secret {
+        Some(secret) => auth::SigningKeys::from_secret(&secret.0)
+            .ok_or(StartError::PublicWithoutAccounts { addr: config.addr })?,
+        None => {
+            if accounts > 0 {
+                tracing::warn!(
+                    "{} is not set: sign-ins last only until the server restarts",
+                    config::ENV_JWT_SECRET
+                );
+            }
+            auth::SigningKeys::random()
+        }
+    };
+    let local_user = if loopback && accounts == 0 {
+        Some(auth::session::local_user(&store)?)
+    } else {
+        None
+    };
+    let settings = upstream::UpstreamSettings::default();
+    let stats = std::sync::Arc::new(upstream::UpstreamStats::new());
+    let polygon = upstream::PolygonClient::new(
+        &config.polygon_base_url,
+        upstream::ApiKey::polygon_from_env(),
+        settings.clone(),
+    )?;
+    let fred = upstream::FredClient::new(
+        &config.fred_base_url,
+        upstream::ApiKey::fred_from_env(),
+        settings,
+    )?;
+    let rules = shared::compliance::Rules::default_rules();
+    Ok(state::AppState {
+        store,
+        rules_hash: rules.hash().into(),
+        rules: std::sync::Arc::new(rules),
+        keys,
+        local_user,
+        limits: std::sync::Arc::new(limits::RateLimits::new(config.limits)),
+        data: std::sync::Arc::new(data_proxy::DataProxy::new(polygon, fred, stats)),
+        metrics: std::sync::Arc::new(metrics::Metrics::default()),
+    })
 }

@@ -1,9 +1,10 @@
 //! Binding the listening socket (loopback only, unless allowed) and serving
 //! until a shutdown signal, with a deadline for open connections.
 //!
-//! There are no accounts yet, so anyone who can reach the port can use the
-//! server: binding beyond loopback needs an explicit opt-in. This module does
-//! not build routes; it serves whatever router it is given.
+//! Binding beyond loopback needs an explicit opt-in, and [`crate::app`]
+//! also refuses it unless accounts and a signing secret exist. This module
+//! does not build routes; it serves whatever router it is given, with the
+//! client's address available to handlers (for per-IP rate limits).
 
 use std::future::{Future, IntoFuture as _};
 use std::io;
@@ -23,10 +24,9 @@ pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 pub enum BindError {
     /// A non-loopback address without `MLTRAINER_ALLOW_PUBLIC=1`.
     #[error(
-        "refusing to listen on {addr}: it is not a loopback address, and mlTrainer has no \
-         accounts yet (they come in a later issue), so anyone who can reach this port could use \
-         it and its API keys; listen on 127.0.0.1 (the default), or set {ENV_ALLOW_PUBLIC}=1 to \
-         accept that risk"
+        "refusing to listen on {addr}: it is not a loopback address; listen on 127.0.0.1 (the \
+         default), or set {ENV_ALLOW_PUBLIC}=1 after creating accounts and setting \
+         MLTRAINER_JWT_SECRET (beyond loopback every request must sign in)"
     )]
     NotLoopback {
         /// The address asked for.
@@ -55,7 +55,7 @@ pub async fn bind(config: &Config) -> Result<TcpListener, BindError> {
         if !config.allow_public {
             return Err(BindError::NotLoopback { addr });
         }
-        tracing::warn!(%addr, "listening beyond loopback ({ENV_ALLOW_PUBLIC}=1): there are no accounts yet");
+        tracing::warn!(%addr, "listening beyond loopback ({ENV_ALLOW_PUBLIC}=1): sign-in required");
     }
     TcpListener::bind(addr)
         .await
@@ -70,12 +70,15 @@ where
     F: Future<Output = ()>,
 {
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = axum::serve(listener, router)
-        .with_graceful_shutdown(async move {
-            // An error means `stop` was dropped, which also means stop.
-            let _ = stopped.await;
-        })
-        .into_future();
+    let server = axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(async move {
+        // An error means `stop` was dropped, which also means stop.
+        let _ = stopped.await;
+    })
+    .into_future();
     let mut server = std::pin::pin!(server);
     tokio::select! {
         result = &mut server => return result,

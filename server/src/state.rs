@@ -8,7 +8,9 @@ use shared::compliance::{Rules, Verdict};
 use shared::pricing::dates::Date;
 
 use crate::auth::{Session, SigningKeys};
+use crate::data_proxy::DataProxy;
 use crate::limits::RateLimits;
+use crate::metrics::Metrics;
 use crate::problem::Problem;
 use crate::store::audit::{self, AuditEvent};
 use crate::store::Store;
@@ -28,6 +30,10 @@ pub struct AppState {
     pub local_user: Option<Session>,
     /// Rate limiters.
     pub limits: Arc<RateLimits>,
+    /// The data proxy and its provider clients.
+    pub data: Arc<DataProxy>,
+    /// Prometheus metrics.
+    pub metrics: Arc<Metrics>,
 }
 
 impl AppState {

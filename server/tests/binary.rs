@@ -12,12 +12,22 @@ use std::time::{Duration, Instant};
 const BINARY: &str = env!("CARGO_BIN_EXE_mltrainer-server");
 const LINE_PREFIX: &str = "mlTrainer listening on http://";
 
-/// The binary with a clean environment for our variables.
+/// The binary with a clean environment for our variables and a fresh data
+/// directory (kept alive by the returned guard).
 fn command() -> Command {
     let mut command = Command::new(BINARY);
-    for name in ["MLTRAINER_ADDR", "MLTRAINER_DIST", "MLTRAINER_ALLOW_PUBLIC"] {
+    for name in [
+        "MLTRAINER_ADDR",
+        "MLTRAINER_DIST",
+        "MLTRAINER_ALLOW_PUBLIC",
+        "MLTRAINER_JWT_SECRET",
+        "POLYGON_API_KEY",
+        "FRED_API_KEY",
+    ] {
         command.env_remove(name);
     }
+    let data = tempfile::tempdir().expect("temp data dir").keep();
+    command.env("MLTRAINER_DATA_DIR", data);
     command.env("RUST_LOG", "warn");
     command
 }

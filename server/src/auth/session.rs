@@ -107,3 +107,28 @@ impl FromRequestParts<AppState> for Writer {
         Session::from_request_parts(parts, state).await?.writer()
     }
 }
+
+/// Local mode's implicit user, created on first start: an admin called
+/// `local` with no usable password.
+pub fn local_user(store: &crate::store::Store) -> Result<Session, crate::store::StoreError> {
+    let user = store.with_writer(|c| {
+        crate::store::write_transaction(c, |tx| {
+            if let Some(user) = users::local(tx)? {
+                return Ok(user);
+            }
+            let id = users::create(tx, "local", "!", Role::Admin, true, crate::store::now_ms())?;
+            crate::store::audit::append(
+                tx,
+                &crate::store::audit::AuditEvent::new(Some(id), "system", "user.create_local"),
+            )?;
+            users::by_id(tx, id)?
+                .ok_or_else(|| crate::store::StoreError::Corrupt("the local user vanished".into()))
+        })
+    })?;
+    Ok(Session {
+        user_id: user.id,
+        username: user.username,
+        role: user.role,
+        local: true,
+    })
+}

@@ -5,9 +5,11 @@
 mod audit;
 mod auth;
 mod compliance;
+mod data;
 mod goal;
 pub mod json;
 mod results;
+mod uploads;
 
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
@@ -31,6 +33,14 @@ pub fn router() -> Router<AppState> {
         .route(
             "/api/results",
             get(results::list_results).post(results::record),
+        )
+        .route("/api/data", get(data::get_data))
+        .route("/api/data/bundled", get(data::bundled))
+        .route(
+            "/api/uploads",
+            get(uploads::list)
+                .post(uploads::create)
+                .layer(DefaultBodyLimit::max(uploads::UPLOAD_LIMIT)),
         )
         .route("/api/audit", get(audit::list))
         .route("/api/audit/verify", get(audit::verify))

@@ -63,7 +63,7 @@ pub fn by_id(connection: &Connection, id: i64) -> Result<Option<User>, StoreErro
 
 /// The implicit local-mode user, if created.
 pub fn local(connection: &Connection) -> Result<Option<User>, StoreError> {
-    one(connection, "is_local = 1", &1)
+    one(connection, "is_local = ?1", &1)
 }
 
 /// Number of real accounts (not counting the local-mode user).

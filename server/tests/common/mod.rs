@@ -120,6 +120,7 @@ pub fn gunzip(bytes: &[u8]) -> Vec<u8> {
 pub async fn start(dist: &Path) -> String {
     let config = Config {
         dist: dist.to_owned(),
+        data_dir: tempfile::tempdir().expect("temp data dir").keep(),
         ..Config::default()
     };
     let router = server::app(&config).expect("the fake dist is valid");

@@ -384,6 +384,31 @@ impl Series {
         )
     }
 
+    /// The observations (and missing dates) from `from` to `to` inclusive,
+    /// as a new series with its own provenance span and hash; the source,
+    /// origin and symbol are kept. Fails with [`SeriesError::Empty`] when
+    /// nothing falls in the range.
+    pub fn between(&self, from: Option<Date>, to: Option<Date>) -> Result<Series, SeriesError> {
+        let keep = |date: &Date| from.is_none_or(|f| *date >= f) && to.is_none_or(|t| *date <= t);
+        let observations = match &self.observations {
+            Observations::Bars(bars) => {
+                Observations::Bars(bars.iter().filter(|b| keep(&b.date)).cloned().collect())
+            }
+            Observations::Values(points) => {
+                Observations::Values(points.iter().filter(|p| keep(&p.date)).cloned().collect())
+            }
+        };
+        let missing = self.missing.iter().filter(|d| keep(d)).copied().collect();
+        let p = &self.provenance;
+        Series::new(
+            p.source,
+            p.origin.clone(),
+            p.symbol.clone(),
+            observations,
+            missing,
+        )
+    }
+
     /// The provenance, computed from the data.
     pub fn provenance(&self) -> &Provenance {
         &self.provenance

@@ -1,0 +1,326 @@
+//! `GET /api/openapi.json`: the OpenAPI 3.1 document of the API, generated
+//! from [`ROUTES`], the table of every route with its method, summary, who
+//! may call it, and its request and response types. A test starts the
+//! router and checks that every route in the table is served, so the table
+//! cannot drift from the router.
+
+use axum::Json;
+use serde_json::{json, Map, Value};
+
+/// Who may call a route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone (no session).
+    Public,
+    /// Any signed-in user (or local mode).
+    Reader,
+    /// Analysts and admins.
+    Writer,
+}
+
+/// One route of the API.
+#[derive(Debug, Clone, Copy)]
+pub struct RouteDoc {
+    /// HTTP method, lower case.
+    pub method: &'static str,
+    /// Path template.
+    pub path: &'static str,
+    /// What it does.
+    pub summary: &'static str,
+    /// Who may call it.
+    pub access: Access,
+    /// Request body type (a `shared::api` type name), if any.
+    pub request: Option<&'static str>,
+    /// Success status and response type.
+    pub response: (u16, &'static str),
+    /// Error codes it may answer with (problem+json `code`).
+    pub errors: &'static [&'static str],
+}
+
+const fn route(
+    method: &'static str,
+    path: &'static str,
+    summary: &'static str,
+    access: Access,
+    request: Option<&'static str>,
+    response: (u16, &'static str),
+    errors: &'static [&'static str],
+) -> RouteDoc {
+    RouteDoc {
+        method,
+        path,
+        summary,
+        access,
+        request,
+        response,
+        errors,
+    }
+}
+
+use Access::{Public, Reader, Writer};
+
+/// Every route the server answers, besides the app's static files.
+pub const ROUTES: &[RouteDoc] = &[
+    route(
+        "get",
+        "/healthz",
+        "Liveness probe",
+        Public,
+        None,
+        (200, "Health"),
+        &[],
+    ),
+    route(
+        "get",
+        "/readyz",
+        "Readiness: store reachable, migrations applied",
+        Public,
+        None,
+        (200, "Readiness"),
+        &[],
+    ),
+    route(
+        "get",
+        "/metrics",
+        "Prometheus metrics (text format)",
+        Public,
+        None,
+        (200, "text"),
+        &[],
+    ),
+    route(
+        "get",
+        "/api/openapi.json",
+        "This document",
+        Public,
+        None,
+        (200, "OpenAPI"),
+        &[],
+    ),
+    route(
+        "get",
+        "/api/me",
+        "The user the request acts for",
+        Reader,
+        None,
+        (200, "Me"),
+        &["unauthenticated", "token_expired"],
+    ),
+    route(
+        "post",
+        "/api/auth/login",
+        "Sign in: a token pair",
+        Public,
+        Some("LoginRequest"),
+        (200, "TokenPair"),
+        &["bad_credentials", "rate_limited", "malformed_body"],
+    ),
+    route(
+        "post",
+        "/api/auth/refresh",
+        "Rotate the refresh token: a new pair",
+        Public,
+        Some("RefreshRequest"),
+        (200, "TokenPair"),
+        &["invalid_refresh_token", "refresh_token_reused"],
+    ),
+    route(
+        "post",
+        "/api/auth/logout",
+        "Revoke the refresh token's family",
+        Public,
+        Some("RefreshRequest"),
+        (204, "empty"),
+        &[],
+    ),
+    route(
+        "get",
+        "/api/compliance/rules",
+        "The compliance rules in force, with version and hash",
+        Reader,
+        None,
+        (200, "RulesDocument"),
+        &["unauthenticated"],
+    ),
+    route(
+        "post",
+        "/api/compliance/check",
+        "The verdict for a data request (audited)",
+        Reader,
+        Some("DataRequest"),
+        (200, "Verdict"),
+        &["unauthenticated", "malformed_body"],
+    ),
+    route(
+        "get",
+        "/api/goal",
+        "Current goal and history",
+        Reader,
+        None,
+        (200, "GoalState"),
+        &["unauthenticated"],
+    ),
+    route(
+        "put",
+        "/api/goal",
+        "Set the current goal (checked against the rules)",
+        Writer,
+        Some("GoalRequest"),
+        (201, "Goal"),
+        &["compliance_refused", "forbidden"],
+    ),
+    route(
+        "get",
+        "/api/data",
+        "One series from an approved source, with provenance",
+        Reader,
+        None,
+        (200, "DataResponse"),
+        &[
+            "compliance_refused",
+            "source_not_configured",
+            "rate_limited",
+            "upstream_unavailable",
+            "upstream_circuit_open",
+        ],
+    ),
+    route(
+        "get",
+        "/api/data/bundled",
+        "The bundled datasets with provenance",
+        Reader,
+        None,
+        (200, "DatasetSummary[]"),
+        &["unauthenticated"],
+    ),
+    route(
+        "get",
+        "/api/uploads",
+        "The user's uploads",
+        Reader,
+        None,
+        (200, "UploadSummary[]"),
+        &["unauthenticated"],
+    ),
+    route(
+        "post",
+        "/api/uploads",
+        "Upload a CSV (query: name, symbol, column)",
+        Writer,
+        Some("text/csv"),
+        (201, "UploadSummary"),
+        &["invalid_csv", "body_too_large", "forbidden"],
+    ),
+    route(
+        "get",
+        "/api/results",
+        "The user's recorded results",
+        Reader,
+        None,
+        (200, "StoredResult[]"),
+        &["unauthenticated"],
+    ),
+    route(
+        "post",
+        "/api/results",
+        "Record a result (checked against the rules)",
+        Writer,
+        Some("ResultRecord"),
+        (201, "StoredResult"),
+        &["compliance_refused", "forbidden"],
+    ),
+    route(
+        "get",
+        "/api/audit",
+        "Audit entries (admins: everyone's; others: their own)",
+        Reader,
+        None,
+        (200, "AuditPage"),
+        &["invalid_input", "forbidden"],
+    ),
+    route(
+        "get",
+        "/api/audit/verify",
+        "Walk the audit hash chain",
+        Reader,
+        None,
+        (200, "ChainReport"),
+        &["unauthenticated"],
+    ),
+];
+
+/// The document for [`ROUTES`].
+pub fn build() -> Value {
+    let mut paths = Map::new();
+    for doc in ROUTES {
+        let entry = paths
+            .entry(doc.path.to_string())
+            .or_insert_with(|| Value::Object(Map::new()));
+        let mut responses = Map::new();
+        responses.insert(
+            doc.response.0.to_string(),
+            json!({ "description": doc.response.1, "content": content(doc.response.1) }),
+        );
+        if !doc.errors.is_empty() {
+            responses.insert(
+                "default".to_string(),
+                json!({
+                    "description": format!("problem+json with code one of: {}", doc.errors.join(", ")),
+                    "content": { "application/problem+json": { "schema": { "$ref": "#/components/schemas/Problem" } } }
+                }),
+            );
+        }
+        let mut operation = json!({
+            "summary": doc.summary,
+            "operationId": format!("{}_{}", doc.method, doc.path.trim_start_matches('/').replace(['/', '.'], "_")),
+            "responses": responses,
+            "x-access": format!("{:?}", doc.access).to_lowercase(),
+        });
+        if doc.access != Public {
+            operation["security"] = json!([{ "bearer": [] }]);
+        }
+        if let Some(request) = doc.request {
+            operation["requestBody"] = json!({ "required": true, "content": content(request) });
+        }
+        if let Value::Object(methods) = entry {
+            methods.insert(doc.method.to_string(), operation);
+        }
+    }
+    json!({
+        "openapi": "3.1.0",
+        "info": {
+            "title": "mlTrainer server API",
+            "version": env!("CARGO_PKG_VERSION"),
+            "description": "Types are those of the shared::api module (Rust), serialised with serde. In local mode no bearer token is needed."
+        },
+        "paths": paths,
+        "components": {
+            "securitySchemes": { "bearer": { "type": "http", "scheme": "bearer", "bearerFormat": "JWT" } },
+            "schemas": { "Problem": {
+                "type": "object",
+                "required": ["type", "title", "status", "code", "detail"],
+                "properties": {
+                    "type": { "type": "string" }, "title": { "type": "string" },
+                    "status": { "type": "integer" }, "code": { "type": "string" },
+                    "detail": { "type": "string" }, "verdict": { "type": "object" }
+                }
+            } }
+        }
+    })
+}
+
+fn content(type_name: &str) -> Value {
+    match type_name {
+        "empty" => json!({}),
+        "text" => json!({ "text/plain": { "schema": { "type": "string" } } }),
+        "text/csv" => json!({ "text/csv": { "schema": { "type": "string" } } }),
+        name => {
+            json!({ "application/json": { "schema": { "x-rust-type": format!("shared::api::{name}") } } })
+        }
+    }
+}
+
+/// `GET /api/openapi.json`.
+pub async fn document() -> Json<Value> {
+    Json(build())
+}

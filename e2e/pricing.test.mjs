@@ -34,8 +34,10 @@ const problems = [];
 /** Starts the server on an ephemeral port and resolves with its URL. */
 function startServer() {
   return new Promise((resolve, reject) => {
+    const dataDir = mkdtempSync(join(tmpdir(), "mltrainer-e2e-data-"));
     const child = spawn(SERVER_BIN, ["--addr", "127.0.0.1:0", "--dist", DIST], {
       stdio: ["ignore", "pipe", "pipe"],
+      env: { ...process.env, MLTRAINER_DATA_DIR: dataDir },
     });
     let out = "";
     const timer = setTimeout(() => reject(new Error(`server did not start: ${out}`)), 30_000);

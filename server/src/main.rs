@@ -1,6 +1,9 @@
 //! The `mltrainer-server` binary: parses the command line, installs logging,
 //! and runs [`server`] until SIGINT or SIGTERM.
 //!
+//! On shutdown, open connections get a grace period and in-flight store
+//! writes a deadline to commit.
+//!
 //! Exit status: 0 after a clean shutdown (and for `--help`, `--version`),
 //! 2 for a bad command line or environment, 1 when the server cannot start
 //! or fails while serving.
@@ -10,6 +13,9 @@ use std::io::Write as _;
 use std::process::ExitCode;
 
 use server::{Command, Config};
+
+/// How long in-flight store writes get to finish after shutdown.
+const WRITE_DEADLINE: std::time::Duration = std::time::Duration::from_secs(10);
 
 fn main() -> ExitCode {
     let config = match Command::from_process() {
@@ -39,16 +45,26 @@ fn main() -> ExitCode {
         Ok(runtime) => runtime,
         Err(error) => return fail(&error, 1),
     };
-    match runtime.block_on(run(&config)) {
+    let outcome = runtime.block_on(run(&config));
+    // Store writes run on blocking threads: let in-flight ones commit (each
+    // is one short transaction) before the process exits, up to a deadline.
+    runtime.shutdown_timeout(WRITE_DEADLINE);
+    match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => fail(error.as_ref(), 1),
     }
 }
 
 async fn run(config: &Config) -> Result<(), Box<dyn Error>> {
-    let router = server::app(config)?;
     let listener = server::bind(config).await?;
     let addr = listener.local_addr()?;
+    // Build the app for the real address, so CORS allows the server's own
+    // origin even when `--addr` asked for port 0.
+    let config = Config {
+        addr,
+        ..config.clone()
+    };
+    let router = server::app(&config)?;
     let mut stdout = std::io::stdout().lock();
     writeln!(stdout, "{}", server::listening_line(addr))?;
     stdout.flush()?;

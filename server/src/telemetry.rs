@@ -11,18 +11,27 @@ use tower_http::trace::{DefaultMakeSpan, DefaultOnRequest, DefaultOnResponse, Tr
 use tracing::Level;
 use tracing_subscriber::filter::{EnvFilter, LevelFilter};
 
+/// Environment variable choosing the log format: `json` for one JSON object
+/// per line (for log shippers), anything else for human-readable lines.
+pub const ENV_LOG_FORMAT: &str = "MLTRAINER_LOG_FORMAT";
+
 /// Installs the global subscriber. Invalid `RUST_LOG` directives are
 /// ignored; a second call does nothing.
 pub fn init() {
     let filter = EnvFilter::builder()
         .with_default_directive(LevelFilter::INFO.into())
         .from_env_lossy();
-    // Err only if a subscriber is already installed, which is fine.
-    let _ = tracing_subscriber::fmt()
+    let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal())
-        .try_init();
+        .with_writer(std::io::stderr);
+    // Err only if a subscriber is already installed, which is fine.
+    let _ = if std::env::var(ENV_LOG_FORMAT).is_ok_and(|f| f == "json") {
+        builder.json().try_init()
+    } else {
+        builder
+            .with_ansi(std::io::stderr().is_terminal())
+            .try_init()
+    };
 }
 
 /// The trace layer type returned by [`http_trace_layer`].

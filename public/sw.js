@@ -21,11 +21,24 @@ self.addEventListener("activate", (event) => {
   );
 });
 
+// Server endpoints: network only, never cached and never answered from the
+// cache. Offline, their fetch simply fails and the app shows its own error.
+function networkOnly(pathname) {
+  return (
+    pathname === "/api" ||
+    pathname.startsWith("/api/") ||
+    pathname === "/healthz" ||
+    pathname === "/readyz" ||
+    pathname === "/metrics"
+  );
+}
+
 self.addEventListener("fetch", (event) => {
   const request = event.request;
   const url = new URL(request.url);
-  // Only same-origin GETs; the API is never cached here.
-  if (request.method !== "GET" || url.origin !== self.location.origin || url.pathname.startsWith("/api/")) {
+  // Only same-origin GETs of the app itself; everything else goes straight
+  // to the network (no respondWith: the browser fetches as if we were not here).
+  if (request.method !== "GET" || url.origin !== self.location.origin || networkOnly(url.pathname)) {
     return;
   }
   if (request.mode === "navigate") {
@@ -33,7 +46,9 @@ self.addEventListener("fetch", (event) => {
     event.respondWith(
       fetch(request)
         .then((response) => {
-          if (response.ok) {
+          // Only the app page may become the offline shell.
+          const html = (response.headers.get("content-type") || "").startsWith("text/html");
+          if (response.ok && html) {
             const copy = response.clone();
             caches.open(CACHE).then((cache) => cache.put("/index.html", copy));
           }

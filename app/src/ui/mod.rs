@@ -1,15 +1,22 @@
 //! The user interface: the app shell, routes and screens. Components only
-//! render and wire signals; all pricing comes from `shared::pricing`.
+//! render and wire signals; all pricing comes from `shared::pricing`, all
+//! server calls go through `crate::api`, and every compliance check shown
+//! before the server answers comes from `shared::compliance`.
 
+mod audit_page;
 mod bench_page;
 mod chart;
+mod compliance_page;
 mod field;
 mod format;
+mod goal_bar;
 mod heatmap;
+mod login_page;
 mod mc_card;
 mod option_inputs;
 mod pricing_page;
 mod runner;
+mod session;
 mod state;
 mod strategies_page;
 
@@ -22,25 +29,40 @@ pub fn mount() {
     leptos::mount::mount_to_body(App);
 }
 
-/// The app shell: header with navigation, and the routed screen.
+/// The app shell: header with navigation, the session and the goal, and
+/// the routed screen (or the login screen when the server wants a login).
 #[component]
 pub fn App() -> impl IntoView {
     provide_context(state::MarketState::new());
+    let session = session::Session::start();
+    provide_context(session);
+    let needs_login =
+        Memo::new(move |_| matches!(session.status.get(), session::SessionStatus::NeedsLogin));
     view! {
         <Router>
             <header class="top">
-                <a class="brand" href="/">"mlTrainer"</a>
+                <div class="bar">
+                    <a class="brand" href="/">"mlTrainer"</a>
+                    <session::SessionBadge />
+                </div>
                 <nav aria-label="Main">
                     <A href="/">"Pricing"</A>
                     <A href="/strategies">"Strategies"</A>
+                    <A href="/audit">"Audit"</A>
+                    <A href="/compliance">"Compliance"</A>
                 </nav>
+                <goal_bar::GoalBar />
             </header>
             <main id="main">
-                <Routes fallback=|| view! { <p class="card">"Page not found. " <a href="/">"Go to Pricing"</a></p> }>
-                    <Route path=path!("/") view=pricing_page::PricingPage />
-                    <Route path=path!("/strategies") view=strategies_page::StrategiesPage />
-                    <Route path=path!("/bench") view=bench_page::BenchPage />
-                </Routes>
+                <Show when=move || !needs_login.get() fallback=login_page::LoginPage>
+                    <Routes fallback=|| view! { <p class="card">"Page not found. " <a href="/">"Go to Pricing"</a></p> }>
+                        <Route path=path!("/") view=pricing_page::PricingPage />
+                        <Route path=path!("/strategies") view=strategies_page::StrategiesPage />
+                        <Route path=path!("/audit") view=audit_page::AuditPage />
+                        <Route path=path!("/compliance") view=compliance_page::CompliancePage />
+                        <Route path=path!("/bench") view=bench_page::BenchPage />
+                    </Routes>
+                </Show>
             </main>
             <footer class="muted">"Prices are model values. Works offline once loaded."</footer>
         </Router>

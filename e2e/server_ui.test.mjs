@@ -1,0 +1,420 @@
+// End-to-end tests of the server-backed screens (session, goal, audit,
+// compliance) against the real server binary and the built app, in
+// Debian's headless Chromium via playwright-core. The server runs in local
+// mode (loopback, no accounts) on a fresh, temporary data directory.
+// Run by scripts/test.sh with MLTRAINER_SERVER_BIN and MLTRAINER_DIST set.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { chromium } from "playwright-core";
+
+const SERVER_BIN = process.env.MLTRAINER_SERVER_BIN;
+const DIST = process.env.MLTRAINER_DIST;
+const CHROMIUM = process.env.CHROMIUM_BIN || "/usr/bin/chromium";
+const CHROME_ARGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+  "--no-first-run",
+  "--disable-dev-shm-usage",
+];
+
+const GOAL = "Beat buy-and-hold on next-week S&P 500 direction";
+const GOAL_2 = "Forecast the direction of the 10-year Treasury yield from FRED series";
+const SYNTHETIC_GOAL = "Train on synthetic prices until the model works";
+
+let server;
+let baseUrl;
+let browser;
+let context;
+let page;
+let tempDir;
+const problems = [];
+
+/** Starts the server on an ephemeral port with a fresh data directory. */
+function startServer() {
+  return new Promise((resolve, reject) => {
+    const child = spawn(SERVER_BIN, ["--addr", "127.0.0.1:0", "--dist", DIST], {
+      stdio: ["ignore", "pipe", "pipe"],
+      // The server creates the data directory itself.
+      env: { ...process.env, MLTRAINER_DATA_DIR: join(tempDir, "data") },
+    });
+    let out = "";
+    let err = "";
+    const timer = setTimeout(() => reject(new Error(`server did not start: ${out}${err}`)), 30_000);
+    child.stdout.on("data", (chunk) => {
+      out += chunk;
+      const match = out.match(/listening on (http:\/\/[^\s]+)/);
+      if (match) {
+        clearTimeout(timer);
+        resolve({ child, url: match[1].replace(/\/$/, "") });
+      }
+    });
+    child.stderr.on("data", (chunk) => {
+      err += chunk;
+    });
+    child.on("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`server exited with ${code}: ${out}${err}`));
+    });
+  });
+}
+
+function stopServer() {
+  return new Promise((resolve) => {
+    if (!server || server.exitCode !== null) return resolve();
+    server.removeAllListeners("exit");
+    server.on("exit", () => resolve());
+    server.kill("SIGTERM");
+  });
+}
+
+async function text(selector) {
+  return (await page.locator(selector).first().textContent()).trim();
+}
+
+/** Waits until the trimmed text of `selector` is exactly `expected`. */
+async function waitForText(selector, expected) {
+  await page.waitForFunction(
+    ([sel, want]) => document.querySelector(sel)?.textContent.trim() === want,
+    [selector, expected],
+  );
+}
+
+/** The audit entries on screen, in screen order. */
+async function auditEntries() {
+  return page.$$eval("#audit-list .audit-entry", (items) =>
+    items.map((li) => ({
+      seq: Number(li.dataset.seq),
+      kind: li.dataset.kind,
+      verdict: li.dataset.verdict,
+      text: li.innerText,
+    })),
+  );
+}
+
+/** Applies the audit filters and waits for a non-empty list whose every
+ * entry has the wanted kind and verdict (null: any). */
+async function applyAuditFilters({ kind = null, verdict = null }) {
+  await page.locator("#audit-apply").click();
+  await page.waitForFunction(
+    ([wantKind, wantVerdict]) => {
+      const items = [...document.querySelectorAll("#audit-list .audit-entry")];
+      return (
+        items.length > 0 &&
+        items.every(
+          (li) =>
+            (wantKind === null || li.dataset.kind === wantKind) &&
+            (wantVerdict === null || li.dataset.verdict === wantVerdict),
+        )
+      );
+    },
+    [kind, verdict],
+  );
+}
+
+/** Sets a goal through the editor and waits for the server's verdict. */
+async function setGoal(goalText, source, verdictClass) {
+  if ((await page.locator("#goal-form").count()) === 0) await page.locator("#goal-edit").click();
+  await page.locator("#goal-form").waitFor();
+  await page.locator("#goal-input").fill(goalText);
+  if (source) {
+    const box = page.locator(`#goal-source-${source}`);
+    if (!(await box.isChecked())) await page.locator(`label[for="goal-source-${source}"]`).click();
+  }
+  await page.locator("#goal-save").click();
+  await page.locator(`#goal-server-verdict.${verdictClass}`).waitFor();
+}
+
+/** Overflow, unlabelled controls and small touch targets on the current page. */
+async function layoutReport() {
+  return page.evaluate(() => {
+    const overflow = document.scrollingElement.scrollWidth - window.innerWidth;
+    const controls = [...document.querySelectorAll("input, select, textarea, button")];
+    const named = (el) =>
+      (el.labels && el.labels.length > 0) ||
+      el.getAttribute("aria-label") ||
+      el.getAttribute("aria-labelledby") ||
+      (el.tagName === "BUTTON" && el.textContent.trim() !== "");
+    const unlabelled = controls.filter((el) => !named(el)).map((el) => el.id || el.outerHTML.slice(0, 60));
+    const small = [];
+    for (const el of controls) {
+      const target = el.type === "radio" || el.type === "checkbox" ? el.labels[0] : el;
+      const r = target.getBoundingClientRect();
+      if (r.width === 0 && r.height === 0) continue;
+      if (r.height < 44 - 0.5 || r.width < 24) small.push(`${el.id || el.type}: ${r.width}x${r.height}`);
+    }
+    const inlineStyles = document.querySelectorAll("[style]").length;
+    return { overflow, unlabelled, small, inlineStyles };
+  });
+}
+
+before(async () => {
+  assert.ok(SERVER_BIN && DIST, "MLTRAINER_SERVER_BIN and MLTRAINER_DIST must be set");
+  tempDir = mkdtempSync(join(tmpdir(), "mltrainer-e2e-server-"));
+  const started = await startServer();
+  server = started.child;
+  baseUrl = started.url;
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROME_ARGS, headless: true });
+  context = await browser.newContext({ viewport: { width: 360, height: 740 }, deviceScaleFactor: 2, hasTouch: true });
+  page = await context.newPage();
+  page.on("console", (msg) => {
+    if (msg.type() === "error") problems.push(msg.text());
+  });
+  page.on("pageerror", (err) => problems.push(String(err)));
+});
+
+after(async () => {
+  await browser?.close();
+  await stopServer();
+  if (tempDir) rmSync(tempDir, { recursive: true, force: true });
+});
+
+test("local mode: no sign-in anywhere, the goal line and pricing are there", async () => {
+  await page.goto(baseUrl + "/");
+  const me = await page.evaluate(() => fetch("/api/me").then((r) => r.json()));
+  assert.equal(me.local_mode, true, JSON.stringify(me));
+  await page.locator("#goal-text").waitFor();
+  await waitForText("#goal-text", "none yet");
+  assert.equal(await page.locator("#sign-out").count(), 0);
+  assert.equal(await page.locator("#session-user").count(), 0);
+  assert.equal(await page.locator("#login-form").count(), 0);
+  assert.doesNotMatch(await page.locator("header.top").innerText(), /sign (in|out)|log ?in/i);
+  await page.locator("#goal-edit").waitFor();
+  await page.locator("#price").waitFor();
+});
+
+test("setting a goal shows it in the header, keeps history newest first, and survives a reload", async () => {
+  await page.locator("#goal-edit").click();
+  await page.locator("#goal-form").waitFor();
+  // The local check runs as you type.
+  await page.locator("#goal-input").fill(GOAL);
+  await page.locator("#goal-local-verdict.allowed").waitFor();
+  assert.match(await text("#goal-local-verdict"), /^Local check: allowed/);
+  await setGoal(GOAL, "bundled", "allowed");
+  assert.match(await text("#goal-server-verdict"), /^Server: allowed/);
+  await waitForText("#goal-text", GOAL);
+  assert.equal(await page.locator("#goal-text").getAttribute("title"), GOAL);
+
+  await setGoal(GOAL_2, "fred", "allowed");
+  await waitForText("#goal-text", GOAL_2);
+  await page.locator("#goal-history li").first().waitFor();
+  assert.match(await page.locator("#goal-history li").first().innerText(), new RegExp(GOAL.replace(/[.*+?^${}()|[\]\\&]/g, "\\$&")));
+
+  await page.reload();
+  await waitForText("#goal-text", GOAL_2);
+  // Long goals are cut with an ellipsis on a phone; "More" shows it all.
+  const cut = await page.locator("#goal-text").evaluate((el) => el.scrollWidth > el.clientWidth);
+  assert.ok(cut, "the goal is truncated at 360 px");
+  await page.locator("#goal-expand").click();
+  await page.locator("#goal-text.expanded").waitFor();
+  await page.locator("#goal-expand").click();
+});
+
+test("a goal mentioning synthetic data is refused with the rule id, and the old goal stays", async () => {
+  await page.locator("#goal-edit").click();
+  await page.locator("#goal-input").fill(SYNTHETIC_GOAL);
+  await page.locator("#goal-local-verdict.refused").waitFor();
+  assert.match(await text("#goal-local-verdict"), /data\.no_synthetic: goal mentions "synthetic"/);
+  await setGoal(SYNTHETIC_GOAL, null, "refused");
+  assert.match(await text("#goal-server-verdict"), /^Server: refused by data\.no_synthetic: goal mentions "synthetic"/);
+  assert.equal(await text("#goal-text"), GOAL_2);
+  await page.locator("#goal-cancel").click();
+  assert.equal(await page.locator("#goal-form").count(), 0);
+  await page.reload();
+  await waitForText("#goal-text", GOAL_2);
+});
+
+test("the Audit screen shows the chain verified and the goal.set entries with verdicts", async () => {
+  await page.locator('nav a[href="/audit"]').click();
+  await page.locator("#audit-chain").waitFor();
+  assert.match(await text("#audit-chain p"), /^Audit chain verified: \d+ entr(y|ies)$/);
+  await page.locator("#audit-list .audit-entry").first().waitFor();
+  const entries = await auditEntries();
+  const seqs = entries.map((e) => e.seq);
+  assert.deepEqual(seqs, [...seqs].sort((a, b) => b - a), "newest first");
+  const goals = entries.filter((e) => e.kind === "goal.set");
+  assert.ok(goals.filter((e) => e.verdict === "allowed").length >= 2, JSON.stringify(goals));
+  const refused = goals.filter((e) => e.verdict === "refused");
+  assert.equal(refused.length, 1, JSON.stringify(goals));
+  assert.match(refused[0].text, /data\.no_synthetic/);
+  // Verdict badges are shown.
+  assert.ok((await page.locator("#audit-list .badge.allowed").count()) >= 2);
+  assert.ok((await page.locator("#audit-list .badge.refused").count()) >= 1);
+});
+
+test("audit filters narrow the list", async () => {
+  const all = (await auditEntries()).length;
+  await page.locator("#audit-verdict").selectOption("refused");
+  await applyAuditFilters({ verdict: "refused" });
+  const refused = await auditEntries();
+  assert.ok(refused.length >= 1 && refused.length < all, `${refused.length} of ${all}`);
+
+  await page.locator("#audit-kind").fill("goal.set");
+  await page.locator("#audit-verdict").selectOption("allowed");
+  await applyAuditFilters({ kind: "goal.set", verdict: "allowed" });
+  assert.ok((await auditEntries()).length >= 2);
+
+  // Nothing was recorded next year.
+  await page.locator("#audit-from").fill(`${new Date().getFullYear() + 1}-01-01`);
+  await page.locator("#audit-apply").click();
+  await page.locator("#audit-empty").waitFor();
+  assert.equal(await page.locator("#audit-list .audit-entry").count(), 0);
+
+  // A bad range is explained inline and not sent.
+  await page.locator("#audit-to").fill(`${new Date().getFullYear()}-01-01`);
+  await page.locator("#audit-apply").click();
+  await page.locator("#audit-filter-error").getByText("after").waitFor();
+
+  await page.locator("#audit-reset").click();
+  await page.waitForFunction(
+    (n) => document.querySelectorAll("#audit-list .audit-entry").length >= n,
+    all,
+  );
+  assert.equal(await text("#audit-filter-error"), "");
+});
+
+test("the Compliance screen shows the rules, and a check of source yahoo is refused by source.approved", async () => {
+  await page.locator('nav a[href="/compliance"]').click();
+  await page.locator("#rules-version").waitFor();
+  const doc = await page.evaluate(() => fetch("/api/compliance/rules").then((r) => r.json()));
+  assert.equal(await text("#rules-version"), doc.version);
+  assert.match(doc.version, /^\d{4}\.\d+\.\d+$/);
+  assert.equal(await page.locator("#rules-hash").getAttribute("title"), doc.hash);
+  for (const source of doc.rules.approved_sources) {
+    const item = page.locator(`#rules-sources li[data-source="${source.name}"]`);
+    assert.equal(await item.count(), 1, source.name);
+    assert.match(await item.innerText(), /Symbols:/);
+  }
+  assert.match(await text("#rules-markers"), /synthetic/);
+
+  await page.locator("#check-source").fill("yahoo");
+  await page.locator("#check-symbol").fill("AAPL");
+  await page.locator("#check-local-verdict.refused").waitFor();
+  assert.match(await text("#check-local-verdict"), /refused by source\.approved: source "yahoo" is not approved/);
+  await page.locator("#check-server").click();
+  await page.locator("#check-server-verdict.refused").waitFor();
+  assert.match(await text("#check-server-verdict"), /^Server: refused by source\.approved: source "yahoo"/);
+
+  // An approved request passes both checks; editing clears the stale server verdict.
+  await page.locator("#check-source").fill("bundled");
+  await page.locator("#check-symbol").fill("sp500");
+  await page.locator("#check-from").fill("2020-01-02");
+  await page.locator("#check-to").fill("2020-12-31");
+  await page.locator("#check-local-verdict.allowed").waitFor();
+  assert.equal(await text("#check-server-verdict"), "");
+  await page.locator("#check-server").click();
+  await page.locator("#check-server-verdict.allowed").waitFor();
+});
+
+test("every server screen fits 360 px with labelled, touch-sized controls and no inline styles", async () => {
+  for (const path of ["/", "/audit", "/compliance"]) {
+    await page.goto(baseUrl + path);
+    await waitForText("#goal-text", GOAL_2);
+    if (path === "/") {
+      await page.locator("#goal-edit").click();
+      await page.locator("#goal-local-verdict.allowed").waitFor();
+    } else if (path === "/audit") {
+      await page.locator("#audit-list .audit-entry").first().waitFor();
+    } else {
+      await page.locator("#rules-version").waitFor();
+    }
+    const report = await layoutReport();
+    assert.ok(report.overflow <= 0, `${path}: horizontal overflow of ${report.overflow}px`);
+    assert.deepEqual(report.unlabelled, [], path);
+    assert.deepEqual(report.small, [], path);
+    assert.equal(report.inlineStyles, 0, path);
+  }
+});
+
+for (const scheme of ["light", "dark"]) {
+  test(`audit screen text contrast meets WCAG AA in the ${scheme} theme`, async () => {
+    await page.goto(baseUrl + "/audit");
+    await page.locator("#audit-list .badge.refused").first().waitFor();
+    await page.emulateMedia({ colorScheme: scheme });
+    const report = await page.evaluate(() => {
+      const parse = (c) => c.match(/[\d.]+/g).slice(0, 3).map(Number);
+      const lum = ([r, g, b]) => {
+        const f = (v) => {
+          v /= 255;
+          return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+        };
+        return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+      };
+      const ratio = (a, b) => {
+        const [x, y] = [lum(parse(a)), lum(parse(b))].sort((p, q) => q - p);
+        return (x + 0.05) / (y + 0.05);
+      };
+      const bgOf = (el) => {
+        for (let e = el; e; e = e.parentElement) {
+          const c = getComputedStyle(e).backgroundColor;
+          if (c && !c.startsWith("rgba(0, 0, 0, 0)") && c !== "transparent") return c;
+        }
+        return getComputedStyle(document.body).backgroundColor;
+      };
+      return ["#goal-text", ".goal-label", "#audit-chain p", ".badge.allowed", ".badge.refused", ".badge.none", ".entry-meta", ".entry-hash", ".audit-entry .kind", "nav a:not([aria-current])"]
+        .map((selector) => {
+          const el = document.querySelector(selector);
+          return el && { selector, ratio: ratio(getComputedStyle(el).color, bgOf(el)) };
+        })
+        .filter(Boolean);
+    });
+    await page.emulateMedia({ colorScheme: "light" });
+    assert.ok(report.length >= 7, JSON.stringify(report));
+    assert.deepEqual(report.filter((r) => r.ratio < 4.5), [], JSON.stringify(report));
+  });
+}
+
+test("the API is never cached: offline, server screens say so and pricing still works", async () => {
+  await page.goto(baseUrl + "/");
+  await page.locator("#price").waitFor();
+  await page.evaluate(async () => {
+    await navigator.serviceWorker.ready;
+  });
+  await page.reload();
+  await page.waitForFunction(() => navigator.serviceWorker.controller !== null);
+  await waitForText("#goal-text", GOAL_2);
+  await page.evaluate(() => fetch("/healthz").then((r) => r.text()));
+  const cached = await page.evaluate(async () => {
+    const urls = [];
+    for (const name of await caches.keys()) {
+      const cache = await caches.open(name);
+      for (const request of await cache.keys()) urls.push(new URL(request.url).pathname);
+    }
+    return urls;
+  });
+  assert.ok(cached.length > 0, "the shell is cached");
+  assert.deepEqual(
+    cached.filter((p) => /^\/(api(\/|$)|healthz$|readyz$|metrics$)/.test(p)),
+    [],
+  );
+
+  await context.setOffline(true);
+  try {
+    await page.goto(baseUrl + "/audit");
+    await page.locator("#server-unavailable").getByText("Cannot reach the server").waitFor({ timeout: 20_000 });
+    assert.equal(await page.locator("#audit-list").count(), 0, "no audit entries from a cache");
+    await page.goto(baseUrl + "/");
+    await page.locator("#price").waitFor({ timeout: 20_000 });
+    assert.equal(await page.locator("#goal-text").count(), 0, "no goal from a cache");
+  } finally {
+    await context.setOffline(false);
+  }
+});
+
+test("no script, CSP or runtime errors were logged", async () => {
+  // Error statuses the tests provoke on purpose (422 refusals) and offline
+  // fetches are logged by the browser as failed loads; nothing else may be.
+  const relevant = problems.filter((p) => !/net::ERR_INTERNET_DISCONNECTED|Failed to load resource/.test(p));
+  assert.deepEqual(relevant, []);
+  assert.deepEqual(
+    problems.filter((p) => /Content Security Policy|Refused to/.test(p)),
+    [],
+  );
+});

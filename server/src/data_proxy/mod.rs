@@ -67,10 +67,9 @@ impl DataProxy {
     ) -> Result<Fetched, Problem> {
         match request.source.as_str() {
             "bundled" => {
-                let series = bundled::load(&request.symbol)
-                    .map_err(|error| Problem::not_found(error.to_string()))?;
+                let series = bundled_series(&request.symbol)?;
                 Ok(Fetched {
-                    series: within(series, request)?,
+                    series: within(series.clone(), request)?,
                     cached: true,
                 })
             }
@@ -181,22 +180,51 @@ impl DataProxy {
     }
 }
 
-/// The bundled catalog with provenance, loaded once.
-pub fn bundled_catalog() -> &'static [DatasetSummary] {
-    static CATALOG: OnceLock<Vec<DatasetSummary>> = OnceLock::new();
-    CATALOG.get_or_init(|| {
+/// Every bundled dataset, gunzipped, parsed and hashed once per process.
+fn bundled_all() -> &'static [(DatasetSummary, Series)] {
+    static ALL: OnceLock<Vec<(DatasetSummary, Series)>> = OnceLock::new();
+    ALL.get_or_init(|| {
         bundled::catalog()
             .iter()
-            .filter_map(|info| {
-                let series = bundled::load(info.id).ok()?;
-                Some(DatasetSummary {
-                    id: info.id.to_string(),
-                    title: info.title.to_string(),
-                    provenance: series.provenance().clone(),
-                })
+            .filter_map(|info| match bundled::load(info.id) {
+                Ok(series) => Some((
+                    DatasetSummary {
+                        id: info.id.to_string(),
+                        title: info.title.to_string(),
+                        provenance: series.provenance().clone(),
+                    },
+                    series,
+                )),
+                Err(error) => {
+                    tracing::error!(id = info.id, %error, "a bundled dataset does not load");
+                    None
+                }
             })
             .collect()
     })
+}
+
+/// The bundled catalog with provenance.
+pub fn bundled_catalog() -> Vec<DatasetSummary> {
+    bundled_all()
+        .iter()
+        .map(|(summary, _)| summary.clone())
+        .collect()
+}
+
+/// The bundled dataset `id`, or 404 naming the known ids.
+fn bundled_series(id: &str) -> Result<&'static Series, Problem> {
+    bundled_all()
+        .iter()
+        .find(|(summary, _)| summary.id == id)
+        .map(|(_, series)| series)
+        .ok_or_else(|| {
+            let known: Vec<&str> = bundled_all().iter().map(|(s, _)| s.id.as_str()).collect();
+            Problem::not_found(format!(
+                "there is no bundled dataset {id:?}; known: {}",
+                known.join(", ")
+            ))
+        })
 }
 
 /// The normalised cache key of an upstream request.

@@ -69,6 +69,6 @@ pub async fn get_data(
 }
 
 /// `GET /api/data/bundled`: the bundled datasets with provenance.
-pub async fn bundled(_session: Session) -> Json<&'static [DatasetSummary]> {
+pub async fn bundled(_session: Session) -> Json<Vec<DatasetSummary>> {
     Json(bundled_catalog())
 }

@@ -101,10 +101,11 @@ impl DataProxy {
     ) -> Result<Fetched, Problem> {
         let key = cache_key(request);
         let lookup = key.clone();
-        if let Some(hit) = store
+        let hit = store
             .read(move |c| cache::get(c, &lookup).map_err(Problem::from))
             .await?
-        {
+            .filter(|hit| is_fresh(request, hit.fetched_at, now_ms(), crate::state::today()));
+        if let Some(hit) = hit {
             if let Ok(series) = serde_json::from_str::<Series>(&hit.series_json) {
                 return Ok(Fetched {
                     series,
@@ -227,6 +228,28 @@ fn bundled_series(id: &str) -> Result<&'static Series, Problem> {
         })
 }
 
+/// How long a cached answer whose range reaches today stays fresh: today's
+/// bar and the latest observations still change.
+pub const OPEN_RANGE_TTL_MS: i64 = 15 * 60 * 1000;
+
+/// Whether a cached answer fetched at `fetched_at` may still be served.
+/// Ranges that end before today are history and never change; a range with
+/// no end, or one that reaches today, is refetched after
+/// [`OPEN_RANGE_TTL_MS`].
+fn is_fresh(
+    request: &DataRequest,
+    fetched_at: i64,
+    now_ms: i64,
+    today: shared::calendar::Date,
+) -> bool {
+    let closed = request
+        .to
+        .as_deref()
+        .and_then(|to| shared::calendar::Date::parse(to).ok())
+        .is_some_and(|to| to < today);
+    closed || now_ms.saturating_sub(fetched_at) < OPEN_RANGE_TTL_MS
+}
+
 /// The normalised cache key of an upstream request.
 fn cache_key(request: &DataRequest) -> String {
     format!(
@@ -271,4 +294,32 @@ fn invalid_upstream(reason: String) -> Problem {
         "upstream_invalid_data",
         format!("the provider sent data that fails validation: {reason}"),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request(to: Option<&str>) -> DataRequest {
+        DataRequest {
+            source: "polygon".into(),
+            symbol: "AAPL".into(),
+            from: Some("2024-01-02".into()),
+            to: to.map(str::to_string),
+            timespan: None,
+            multiplier: None,
+        }
+    }
+
+    #[test]
+    fn history_stays_cached_and_open_ranges_expire() {
+        let today = shared::calendar::Date::parse("2026-11-23").unwrap();
+        let day = 24 * 3600 * 1000;
+        let history = request(Some("2026-11-20"));
+        assert!(is_fresh(&history, 0, 365 * day, today));
+        for open in [request(Some("2026-11-23")), request(None)] {
+            assert!(is_fresh(&open, 0, OPEN_RANGE_TTL_MS - 1, today));
+            assert!(!is_fresh(&open, 0, OPEN_RANGE_TTL_MS, today));
+        }
+    }
 }

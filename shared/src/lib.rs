@@ -10,4 +10,5 @@ pub mod api;
 pub mod calendar;
 pub mod compliance;
 pub mod data;
+pub mod models;
 pub mod pricing;

@@ -313,8 +313,55 @@ test("the Compliance screen shows the rules, and a check of source yahoo is refu
   await page.locator("#check-server-verdict.allowed").waitFor();
 });
 
+test("the Data screen lists datasets with provenance, charts a series with statistics, and zooms to candles", async () => {
+  await page.locator('nav a[href="/data"]').click();
+  const sp500 = page.locator('#dataset-list li[data-source="bundled"][data-symbol="sp500"]');
+  await sp500.waitFor();
+  assert.match(await sp500.innerText(), /\^GSPC/);
+  assert.match(await sp500.innerText(), /1999-01-04 to 2018-12-31 · 5031 rows/);
+  assert.match(await sp500.innerText(), /Yahoo Finance/);
+  await sp500.locator("button").click();
+  await page.locator("#data-local-verdict.allowed").waitFor();
+  await page.locator("#data-server-verdict.allowed").waitFor();
+  await waitForText("#stat-rows", "5031");
+  assert.equal(await page.locator("#data-chart path.line").count(), 1);
+  // Zoom to three months: about 63 trading days, drawn as candles.
+  await page.locator("#range-3m").click();
+  await page.locator("#data-candles").check();
+  await page.locator("#data-chart .candle").first().waitFor();
+  const candles = await page.locator("#data-chart .candle").count();
+  assert.ok(candles > 55 && candles < 70, `${candles} candles for three months`);
+  assert.equal(await text("#stat-rows"), String(candles));
+  // The fetch went through the gateway and was audited with its provenance.
+  const audit = await page.evaluate(() => fetch("/api/audit?kind=data.fetch").then((r) => r.json()));
+  assert.ok(audit.entries.length >= 1);
+  assert.equal(audit.entries[0].verdict, "allowed");
+  assert.match(audit.entries[0].provenance_hash, /^[0-9a-f]{64}$/);
+});
+
+test("a malformed CSV upload lists its bad lines and stores nothing; a good one is stored and shown", async () => {
+  await page.goto(baseUrl + "/data");
+  await page.locator("#upload-file").waitFor();
+  const before = await page.evaluate(() => fetch("/api/uploads").then((r) => r.json()));
+  const bad = "Date,Close\n2024-01-02,100\n2024-01-03,abc\n2024-01-02,101\n";
+  await page.setInputFiles("#upload-file", { name: "bad.csv", mimeType: "text/csv", buffer: Buffer.from(bad) });
+  await page.locator("#upload-errors").waitFor();
+  const errors = await text("#upload-errors");
+  assert.match(errors, /bad\.csv line 3/);
+  assert.match(errors, /line 4/);
+  const after = await page.evaluate(() => fetch("/api/uploads").then((r) => r.json()));
+  assert.equal(after.length, before.length, "nothing stored");
+
+  const good = "Date,Close\n2024-01-02,100\n2024-01-03,101.5\n2024-01-04,99.25\n";
+  await page.setInputFiles("#upload-file", { name: "mine.csv", mimeType: "text/csv", buffer: Buffer.from(good) });
+  await page.locator("#upload-ok").waitFor();
+  assert.match(await text("#upload-ok"), /Stored mine\.csv \(3 rows, 2024-01-02 to 2024-01-04\)/);
+  await page.locator('#dataset-list li[data-source="user_upload"]').first().waitFor();
+  await waitForText("#stat-rows", "3");
+});
+
 test("every server screen fits 360 px with labelled, touch-sized controls and no inline styles", async () => {
-  for (const path of ["/", "/audit", "/compliance"]) {
+  for (const path of ["/", "/audit", "/compliance", "/data"]) {
     await page.goto(baseUrl + path);
     await waitForText("#goal-text", GOAL_2);
     if (path === "/") {
@@ -322,6 +369,8 @@ test("every server screen fits 360 px with labelled, touch-sized controls and no
       await page.locator("#goal-local-verdict.allowed").waitFor();
     } else if (path === "/audit") {
       await page.locator("#audit-list .audit-entry").first().waitFor();
+    } else if (path === "/data") {
+      await page.locator("#dataset-list li").first().waitFor();
     } else {
       await page.locator("#rules-version").waitFor();
     }

@@ -69,7 +69,7 @@ where
         .map_err(|e| ApiError::Network {
             message: format!("could not encode the request: {e}"),
         })?;
-    let raw = with_auth(method, path, body.as_deref()).await?;
+    let raw = with_auth(method, path, body.as_deref(), transport::JSON).await?;
     decode(raw)
 }
 
@@ -89,7 +89,14 @@ where
         .map_err(|e| ApiError::Network {
             message: format!("could not encode the request: {e}"),
         })?;
-    let raw = transport::send(method.as_str(), path, body.as_deref(), None).await?;
+    let raw = transport::send(
+        method.as_str(),
+        path,
+        body.as_deref(),
+        transport::JSON,
+        None,
+    )
+    .await?;
     decode(raw)
 }
 
@@ -110,13 +117,31 @@ pub fn decode<T: DeserializeOwned>(raw: RawResponse) -> Result<T, ApiError> {
     serde_json::from_str(text).map_err(|e| ApiError::bad_response(raw.status, e))
 }
 
+/// Like [`call`] with a text body of `content_type` (e.g. a CSV upload).
+pub async fn call_text<T: DeserializeOwned>(
+    method: Method,
+    path: &str,
+    text: &str,
+    content_type: &str,
+) -> Result<T, ApiError> {
+    decode(with_auth(method, path, Some(text), content_type).await?)
+}
+
 async fn with_auth(
     method: Method,
     path: &str,
     body: Option<&str>,
+    content_type: &str,
 ) -> Result<RawResponse, ApiError> {
     let sent_with = tokens::access();
-    let first = transport::send(method.as_str(), path, body, sent_with.as_deref()).await?;
+    let first = transport::send(
+        method.as_str(),
+        path,
+        body,
+        content_type,
+        sent_with.as_deref(),
+    )
+    .await?;
     if first.status != 401 {
         return Ok(first);
     }
@@ -138,7 +163,14 @@ async fn with_auth(
             }
         }
     }
-    let retry = transport::send(method.as_str(), path, body, tokens::access().as_deref()).await?;
+    let retry = transport::send(
+        method.as_str(),
+        path,
+        body,
+        content_type,
+        tokens::access().as_deref(),
+    )
+    .await?;
     if retry.status == 401 {
         tokens::clear();
         login_required();

@@ -16,10 +16,10 @@ pub use client::{on_login_required, Method};
 pub use error::{code_for_status, verdict_words, ApiError, BAD_RESPONSE};
 pub use query::{audit_url, encode_component, with_query};
 
-use client::{call, call_anonymous};
+use client::{call, call_anonymous, call_text};
 use shared::api::{
-    AuditPage, AuditQuery, ChainReport, DataRequest, Goal, GoalRequest, GoalState, LoginRequest,
-    Me, RefreshRequest, TokenPair,
+    AuditPage, AuditQuery, ChainReport, DataRequest, DataResponse, DatasetSummary, Goal,
+    GoalRequest, GoalState, LoginRequest, Me, RefreshRequest, TokenPair, UploadSummary,
 };
 use shared::compliance::{RulesDocument, Verdict};
 
@@ -92,4 +92,39 @@ pub async fn audit(query: &AuditQuery) -> Result<AuditPage, ApiError> {
 /// `GET /api/audit/verify`: walks the whole chain.
 pub async fn verify_audit() -> Result<ChainReport, ApiError> {
     call::<_, ()>(Method::Get, "/api/audit/verify", None).await
+}
+
+/// `GET /api/data/bundled`: the bundled datasets with provenance.
+pub async fn bundled_datasets() -> Result<Vec<DatasetSummary>, ApiError> {
+    call::<_, ()>(Method::Get, "/api/data/bundled", None).await
+}
+
+/// `GET /api/uploads`: the user's uploads, newest first.
+pub async fn uploads() -> Result<Vec<UploadSummary>, ApiError> {
+    call::<_, ()>(Method::Get, "/api/uploads", None).await
+}
+
+/// `GET /api/data`: one series with provenance, through the compliance
+/// gateway (422 `compliance_refused` with the verdict when refused).
+pub async fn data(request: &DataRequest) -> Result<DataResponse, ApiError> {
+    let multiplier = request.multiplier.map(|m| m.to_string());
+    let path = with_query(
+        "/api/data",
+        &[
+            ("source", Some(request.source.clone())),
+            ("symbol", Some(request.symbol.clone())),
+            ("from", request.from.clone()),
+            ("to", request.to.clone()),
+            ("timespan", request.timespan.clone()),
+            ("multiplier", multiplier),
+        ],
+    );
+    call::<_, ()>(Method::Get, &path, None).await
+}
+
+/// `POST /api/uploads?name=`: stores a CSV file (422 `invalid_csv` listing
+/// each bad line).
+pub async fn upload(name: &str, csv: &str) -> Result<UploadSummary, ApiError> {
+    let path = with_query("/api/uploads", &[("name", Some(name.to_string()))]);
+    call_text(Method::Post, &path, csv, "text/csv").await
 }

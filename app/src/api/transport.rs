@@ -1,5 +1,5 @@
 //! One HTTP exchange over the browser's `fetch`: same-origin relative URL,
-//! JSON body, optional bearer token; answers the status, content type and
+//! a JSON (or other) body, optional bearer token; answers the status, content type and
 //! body text. No retries, no token logic (that is `client`'s job).
 
 use super::error::ApiError;
@@ -25,11 +25,16 @@ impl RawResponse {
     }
 }
 
-/// Sends one request. `path` must be a same-origin path such as `/api/me`.
+/// The media type of JSON request bodies.
+pub const JSON: &str = "application/json";
+
+/// Sends one request. `path` must be a same-origin path such as `/api/me`;
+/// `body` is sent with `content_type` (usually [`JSON`]).
 pub async fn send(
     method: &str,
     path: &str,
     body: Option<&str>,
+    content_type: &str,
     bearer: Option<&str>,
 ) -> Result<RawResponse, ApiError> {
     debug_assert!(path.starts_with('/'), "same-origin relative paths only");
@@ -40,9 +45,7 @@ pub async fn send(
         .set("Accept", "application/json, application/problem+json")
         .map_err(network)?;
     if let Some(body) = body {
-        headers
-            .set("Content-Type", "application/json")
-            .map_err(network)?;
+        headers.set("Content-Type", content_type).map_err(network)?;
         init.set_body(&JsValue::from_str(body));
     }
     if let Some(token) = bearer {

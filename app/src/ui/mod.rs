@@ -7,6 +7,7 @@ mod audit_page;
 mod bench_page;
 mod chart;
 mod compliance_page;
+mod data_page;
 mod field;
 mod format;
 mod goal_bar;
@@ -48,6 +49,7 @@ pub fn App() -> impl IntoView {
                 <nav aria-label="Main">
                     <A href="/">"Pricing"</A>
                     <A href="/strategies">"Strategies"</A>
+                    <A href="/data">"Data"</A>
                     <A href="/audit">"Audit"</A>
                     <A href="/compliance">"Compliance"</A>
                 </nav>
@@ -58,6 +60,7 @@ pub fn App() -> impl IntoView {
                     <Routes fallback=|| view! { <p class="card">"Page not found. " <a href="/">"Go to Pricing"</a></p> }>
                         <Route path=path!("/") view=pricing_page::PricingPage />
                         <Route path=path!("/strategies") view=strategies_page::StrategiesPage />
+                        <Route path=path!("/data") view=data_page::DataPage />
                         <Route path=path!("/audit") view=audit_page::AuditPage />
                         <Route path=path!("/compliance") view=compliance_page::CompliancePage />
                         <Route path=path!("/bench") view=bench_page::BenchPage />

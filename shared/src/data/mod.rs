@@ -22,6 +22,7 @@ pub mod dates;
 pub mod provenance;
 pub mod records;
 pub mod series;
+pub mod summary;
 
 pub use bundled::{BundledError, DatasetInfo, Frequency};
 pub use csv::{read_csv, CsvError, CsvOptions, CsvProblem, CsvRead, CsvReport};

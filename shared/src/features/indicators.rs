@@ -6,8 +6,8 @@
 //! `f64::NAN` in the warm-up rows where the indicator is not yet defined,
 //! and row `t` computed from inputs `0..=t` only (no look-ahead). The
 //! conventions (seeding, alignment, population or sample deviation) are
-//! TA-Lib's where TA-Lib has the indicator, checked against TA-Lib 0.6 C
-//! (Python `TA-Lib` 0.8.2) in `tests/indicators_oracle.rs`.
+//! TA-Lib's where TA-Lib has the indicator, checked against the TA-Lib C
+//! library (Python `TA-Lib` 0.8.2) in `tests/indicators_oracle.rs`.
 //!
 //! Must not panic on any input: a period of 0, or one longer than the
 //! input, gives all `NaN`; slices of unequal length are read up to the

@@ -285,8 +285,8 @@ pub struct FeatureSpec {
 }
 
 impl Default for FeatureSpec {
-    /// The daily default, 22 features (20 for a value series, which has no
-    /// volume; 19 without ATR): log returns over 1, 5, 10 and 20 rows; close
+    /// The daily default, 22 features (20 for bars without volume, 19 for
+    /// a value series, which has neither ATR nor volume): log returns over 1, 5, 10 and 20 rows; close
     /// over SMA 10, 50 and 200; close over EMA 20; RSI 14; MACD 12/26/9
     /// histogram over close; Bollinger (20, 2) %b and width; ATR 14 over
     /// close; volatility over 10 and 20 rows; momentum over 10 and 20 rows;

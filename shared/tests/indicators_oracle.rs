@@ -92,7 +92,7 @@ fn indicators_agree_with_talib() {
                     if t != 0.0 {
                         max_self = max_self.max(err / t.abs());
                     }
-                    if !(rel <= 1e-9) {
+                    if rel.is_nan() || rel > 1e-9 {
                         failures.push(format!("{name} row {row}: ours {ours}, TA-Lib {t}"));
                     }
                 }

@@ -125,7 +125,7 @@ pub fn build_dataset(
     if let Some((date, value)) = dates
         .iter()
         .zip(&close)
-        .find(|(_, v)| !(**v > 0.0))
+        .find(|(_, v)| **v <= 0.0)
         .map(|(d, v)| (*d, *v))
     {
         return Err(FeatureError::NotPositive { date, value });

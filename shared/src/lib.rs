@@ -10,5 +10,6 @@ pub mod api;
 pub mod calendar;
 pub mod compliance;
 pub mod data;
+pub mod features;
 pub mod models;
 pub mod pricing;

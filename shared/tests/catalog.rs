@@ -76,7 +76,10 @@ fn every_entry_evaluates_honestly_and_distinctly() {
         }
         let verdict = check_result(&rules, &record);
         if !verdict.allowed {
-            failures.push(format!("{name}: refused by {}: {}", verdict.rule_id, verdict.reason));
+            failures.push(format!(
+                "{name}: refused by {}: {}",
+                verdict.rule_id, verdict.reason
+            ));
         }
         if informative(&report.predictions, report.probabilities.as_deref()) {
             let key = (

@@ -64,7 +64,11 @@ fn metrics_match_scikit_learn() {
         close(m.recall, e.recall, &format!("case {i} recall"));
         close(m.f1, e.f1, &format!("case {i} f1"));
         close(m.roc_auc.unwrap(), e.roc_auc, &format!("case {i} roc_auc"));
-        close(m.log_loss.unwrap(), e.log_loss, &format!("case {i} log_loss"));
+        close(
+            m.log_loss.unwrap(),
+            e.log_loss,
+            &format!("case {i} log_loss"),
+        );
         close(
             metrics::roc_auc(&c.y_true, &c.y_pred).unwrap(),
             e.roc_auc_labels,
@@ -77,9 +81,17 @@ fn metrics_match_scikit_learn() {
         let t = metrics::trading(&c.positions, &c.next_return, c.cost_bps, c.periods_per_year)
             .unwrap()
             .metrics;
-        close(t.cumulative_return, e.cumulative_return, &format!("case {i} cumulative_return"));
+        close(
+            t.cumulative_return,
+            e.cumulative_return,
+            &format!("case {i} cumulative_return"),
+        );
         close(t.sharpe, e.sharpe, &format!("case {i} sharpe"));
-        close(t.max_drawdown, e.max_drawdown, &format!("case {i} max_drawdown"));
+        close(
+            t.max_drawdown,
+            e.max_drawdown,
+            &format!("case {i} max_drawdown"),
+        );
         close(t.hit_rate, e.hit_rate, &format!("case {i} hit_rate"));
         close(t.exposure, e.exposure, &format!("case {i} exposure"));
         assert_eq!(t.trades, e.trades, "case {i} trades");

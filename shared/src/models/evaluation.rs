@@ -578,7 +578,9 @@ mod tests {
         let mut state = 17u64;
         let mut r = Vec::new();
         for _ in 0..n {
-            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             r.push(((state >> 33) % 2001) as f64 / 100_000.0 - 0.0095);
         }
         let x = Matrix::new(n, 1, r.clone()).unwrap();
@@ -633,7 +635,9 @@ mod tests {
     fn bad_configs_name_the_field() {
         let mut c = config(Window::Expanding);
         c.train_rows = 5;
-        assert!(matches!(c.validate(), Err(ModelError::Param { name, .. }) if name == "train_rows"));
+        assert!(
+            matches!(c.validate(), Err(ModelError::Param { name, .. }) if name == "train_rows")
+        );
         let mut c = config(Window::Expanding);
         c.test_rows = 0;
         assert!(matches!(c.validate(), Err(ModelError::Param { name, .. }) if name == "test_rows"));
@@ -641,7 +645,9 @@ mod tests {
         c.cost_bps = f64::NAN;
         assert!(matches!(c.validate(), Err(ModelError::Param { name, .. }) if name == "cost_bps"));
         let c = config(Window::Expanding);
-        assert!(matches!(c.validate_for_horizon(4), Err(ModelError::Param { name, .. }) if name == "gap"));
+        assert!(
+            matches!(c.validate_for_horizon(4), Err(ModelError::Param { name, .. }) if name == "gap")
+        );
         assert!(c.validate_for_horizon(3).is_ok());
         assert!(matches!(folds(32, &c), Err(ModelError::TooLittleData(_))));
         let data = dataset(100, 5);
@@ -652,7 +658,10 @@ mod tests {
     #[test]
     fn evaluates_and_records_compliantly() {
         let data = dataset(120, 1);
-        for e in catalog().iter().filter(|e| e.spec.family == crate::models::Family::Baseline) {
+        for e in catalog()
+            .iter()
+            .filter(|e| e.spec.family == crate::models::Family::Baseline)
+        {
             let report = evaluate(e, &data, &config(Window::Rolling), &|| false).unwrap();
             assert_eq!(report.n_test_rows, 120 - 32);
             assert_eq!(report.predictions.len(), report.n_test_rows);

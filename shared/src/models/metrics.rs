@@ -155,7 +155,11 @@ pub fn precision(y_true: &[f64], y_pred: &[f64]) -> Result<f64, ModelError> {
 pub fn recall(y_true: &[f64], y_pred: &[f64]) -> Result<f64, ModelError> {
     check_labels(y_true, y_pred)?;
     let (tp, _, fn_, _) = confusion(y_true, y_pred);
-    Ok(if tp + fn_ == 0.0 { 0.0 } else { tp / (tp + fn_) })
+    Ok(if tp + fn_ == 0.0 {
+        0.0
+    } else {
+        tp / (tp + fn_)
+    })
 }
 
 /// 2 TP / (2 TP + FP + FN), the harmonic mean of precision and recall; 0
@@ -218,10 +222,7 @@ pub fn log_loss(y_true: &[f64], probabilities: &[f64]) -> Result<f64, ModelError
         probabilities.len(),
     )?;
     labels("labels", y_true)?;
-    if let Some(i) = probabilities
-        .iter()
-        .position(|p| !(0.0..=1.0).contains(p))
-    {
+    if let Some(i) = probabilities.iter().position(|p| !(0.0..=1.0).contains(p)) {
         return Err(ModelError::Numerical(format!(
             "probability {i} is {}, outside [0, 1]",
             probabilities[i]
@@ -263,9 +264,7 @@ pub fn classification(
         } else {
             None
         },
-        log_loss: probabilities
-            .map(|p| log_loss(y_true, p))
-            .transpose()?,
+        log_loss: probabilities.map(|p| log_loss(y_true, p)).transpose()?,
     })
 }
 
@@ -477,10 +476,7 @@ mod tests {
             std::f64::consts::LN_2,
         );
         // Clipping keeps certainty finite.
-        close(
-            log_loss(&[1.0], &[0.0]).unwrap(),
-            -libm::log(LOG_LOSS_EPS),
-        );
+        close(log_loss(&[1.0], &[0.0]).unwrap(), -libm::log(LOG_LOSS_EPS));
         assert!(log_loss(&[1.0], &[1.5]).is_err());
     }
 
@@ -515,15 +511,29 @@ mod tests {
         close(costly.returns[1], 0.0);
         close(costly.returns[2], -0.001);
         // A constant return has std 0: Sharpe 0 by convention.
-        assert_eq!(trading(&[1.0; 3], &[0.01; 3], 0.0, 252.0).unwrap().metrics.sharpe, 0.0);
+        assert_eq!(
+            trading(&[1.0; 3], &[0.01; 3], 0.0, 252.0)
+                .unwrap()
+                .metrics
+                .sharpe,
+            0.0
+        );
         // Short positions earn the negated return.
-        close(trading(&[-1.0], &[-0.1], 0.0, 252.0).unwrap().metrics.cumulative_return, 0.1);
+        close(
+            trading(&[-1.0], &[-0.1], 0.0, 252.0)
+                .unwrap()
+                .metrics
+                .cumulative_return,
+            0.1,
+        );
     }
 
     #[test]
     fn sharpe_by_hand() {
         // Returns 0.01, 0.03: mean 0.02, std (ddof 1) sqrt(2e-4).
-        let m = trading(&[1.0, 1.0], &[0.01, 0.03], 0.0, 4.0).unwrap().metrics;
+        let m = trading(&[1.0, 1.0], &[0.01, 0.03], 0.0, 4.0)
+            .unwrap()
+            .metrics;
         close(m.sharpe, 0.02 / 2e-4_f64.sqrt() * 2.0);
     }
 

@@ -31,6 +31,9 @@ const ROWS: usize = 600;
 /// Pairs of entries allowed to give identical outputs, with the reason.
 const ALLOWED_TWINS: &[(&str, &str, &str)] = &[];
 
+/// A task and the bits of its predictions and probabilities.
+type Fingerprint = (Task, Vec<u64>, Option<Vec<u64>>);
+
 fn informative(predictions: &[f64], probabilities: Option<&[f64]>) -> bool {
     let varies = |v: &[f64]| v.iter().any(|x| x.to_bits() != v[0].to_bits());
     varies(predictions) || probabilities.is_some_and(varies)
@@ -56,7 +59,7 @@ fn every_entry_evaluates_honestly_and_distinctly() {
     let mut failures = Vec::new();
     let mut timings: Vec<(Duration, String)> = Vec::new();
     // (task, fingerprint) -> first entry with it.
-    let mut seen: BTreeMap<(Task, Vec<u64>, Option<Vec<u64>>), String> = BTreeMap::new();
+    let mut seen: BTreeMap<Fingerprint, String> = BTreeMap::new();
     let entries = catalog();
     for entry in &entries {
         let name = &entry.spec.name;
@@ -101,7 +104,7 @@ fn every_entry_evaluates_honestly_and_distinctly() {
             }
         }
     }
-    timings.sort_by(|a, b| b.0.cmp(&a.0));
+    timings.sort_by_key(|t| std::cmp::Reverse(t.0));
     let total: Duration = timings.iter().map(|t| t.0).sum();
     eprintln!("{} entries in {total:?}; slowest:", entries.len());
     for (time, name) in timings.iter().take(10) {

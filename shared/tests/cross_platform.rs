@@ -11,6 +11,9 @@
 //! calls (the systematic tables live in `tests/reference/`, written by
 //! `tests/reference/quantlib_reference.py`).
 
+mod common;
+
+use shared::models::{entry, evaluate, WalkForwardConfig, Window};
 use shared::pricing::binomial::{self, Exercise};
 use shared::pricing::monte_carlo::{self, McConfig, McPayoff};
 use shared::pricing::{bsm, implied_volatility, OptionKind, OptionParams};
@@ -144,4 +147,101 @@ fn bundled_sp500_is_the_same_everywhere() {
         s.provenance().content_hash,
         "d7e4918a37b0ca6b3b64d3fe5f434131695f4aa383a2a74a7e5630976ae357f1"
     );
+}
+
+/// Seeded walk-forward evaluation of catalog entries on the hand-built S&P
+/// 500 dataset (`common`): every metric must equal, bit for bit, the
+/// constants the native run produced. After the model branches merge, add
+/// a random forest and an MLP entry here (their seeded training is what most
+/// needs proving identical in the browser).
+#[test]
+fn walk_forward_metrics_are_bit_identical_across_platforms() {
+    let data = common::sp500_dataset(600);
+    let config = WalkForwardConfig {
+        train_rows: 300,
+        test_rows: 100,
+        gap: 0,
+        window: Window::Expanding,
+        seed: 7,
+        cost_bps: 5.0,
+    };
+    let expected: &[(&str, &[(&str, f64)])] = &[
+        (
+            "baseline_majority_class",
+            &[
+                ("accuracy", 0.5266666666666666),
+                ("baseline_cumulative_return", -0.022051068248498007),
+                ("baseline_exposure", 1.0),
+                ("baseline_hit_rate", 0.5266666666666666),
+                ("baseline_max_drawdown", 0.19778210423952866),
+                ("baseline_sharpe", -0.03961383906536565),
+                ("baseline_trades", 1.0),
+                ("buy_and_hold_cumulative_return", -0.022051068248498007),
+                ("buy_and_hold_exposure", 1.0),
+                ("buy_and_hold_hit_rate", 0.5266666666666666),
+                ("buy_and_hold_max_drawdown", 0.19778210423952866),
+                ("buy_and_hold_sharpe", -0.03961383906536565),
+                ("buy_and_hold_trades", 1.0),
+                ("cumulative_return", -0.022051068248498007),
+                ("exposure", 1.0),
+                ("f1", 0.6899563318777293),
+                ("hit_rate", 0.5266666666666666),
+                ("log_loss", 0.6936497164016328),
+                ("max_drawdown", 0.19778210423952866),
+                ("n_folds", 3.0),
+                ("n_test_rows", 300.0),
+                ("precision", 0.5266666666666666),
+                ("recall", 1.0),
+                ("roc_auc", 0.44651453021929044),
+                ("sharpe", -0.03961383906536565),
+                ("trades", 1.0),
+            ],
+        ),
+        (
+            "baseline_mean_return",
+            &[
+                ("baseline_cumulative_return", -0.022051068248498007),
+                ("baseline_exposure", 1.0),
+                ("baseline_hit_rate", 0.5266666666666666),
+                ("baseline_max_drawdown", 0.19778210423952866),
+                ("baseline_sharpe", -0.03961383906536565),
+                ("baseline_trades", 1.0),
+                ("buy_and_hold_cumulative_return", -0.022051068248498007),
+                ("buy_and_hold_exposure", 1.0),
+                ("buy_and_hold_hit_rate", 0.5266666666666666),
+                ("buy_and_hold_max_drawdown", 0.19778210423952866),
+                ("buy_and_hold_sharpe", -0.03961383906536565),
+                ("buy_and_hold_trades", 1.0),
+                ("cumulative_return", -0.022051068248498007),
+                ("exposure", 1.0),
+                ("hit_rate", 0.5266666666666666),
+                ("mae", 0.00669652710501811),
+                ("max_drawdown", 0.19778210423952866),
+                ("n_folds", 3.0),
+                ("n_test_rows", 300.0),
+                ("r2", -0.003485681412706443),
+                ("rmse", 0.009950105980456765),
+                ("sharpe", -0.03961383906536565),
+                ("trades", 1.0),
+            ],
+        ),
+    ];
+    for (name, metrics) in expected {
+        let model = entry(name).expect("catalog entry");
+        let report = evaluate(&model, &data, &config, &|| false).expect("evaluates");
+        let got = report.metrics();
+        let mut listing = String::new();
+        for (metric, value) in &got {
+            listing.push_str(&format!("(\"{metric}\", {value:?}),\n"));
+        }
+        assert_eq!(got.len(), metrics.len(), "{name}: metrics now:\n{listing}");
+        for (metric, value) in metrics.iter() {
+            assert_eq!(
+                got.get(*metric).map(|v| v.to_bits()),
+                Some(value.to_bits()),
+                "{name} {metric}: {:?} vs {value:?}",
+                got.get(*metric)
+            );
+        }
+    }
 }

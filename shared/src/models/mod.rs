@@ -8,13 +8,20 @@
 
 mod catalog;
 mod dataset;
+pub mod evaluation;
 pub mod families;
 mod matrix;
+pub mod metrics;
 mod model;
 
 pub use catalog::{catalog, entry};
 pub use dataset::Dataset;
+pub use evaluation::{
+    evaluate, evaluate_many, fold_seed, folds, Fold, ModelOutcome, ModelReport, Progress,
+    WalkForwardConfig, Window,
+};
 pub use matrix::{Matrix, Standardizer};
+pub use metrics::{ClassificationMetrics, RegressionMetrics, TradingMetrics, TradingResult};
 pub use model::{
     num, number, text, txt, CatalogEntry, Factory, Family, Model, ModelError, ModelSpec, Params,
     Task,

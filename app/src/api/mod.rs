@@ -128,3 +128,12 @@ pub async fn upload(name: &str, csv: &str) -> Result<UploadSummary, ApiError> {
     let path = with_query("/api/uploads", &[("name", Some(name.to_string()))]);
     call_text(Method::Post, &path, csv, "text/csv").await
 }
+
+/// `POST /api/results`: records a finished run; the server checks it
+/// against the rules and answers the stored result with its verdict (or
+/// 422 `compliance_refused` with the refusing verdict).
+pub async fn record_result(
+    record: &shared::api::ResultRecord,
+) -> Result<shared::api::StoredResult, ApiError> {
+    call(Method::Post, "/api/results", Some(record)).await
+}

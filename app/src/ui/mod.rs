@@ -12,6 +12,7 @@ mod field;
 mod format;
 mod goal_bar;
 mod heatmap;
+mod lab_page;
 mod login_page;
 mod mc_card;
 mod option_inputs;
@@ -50,6 +51,7 @@ pub fn App() -> impl IntoView {
                     <A href="/">"Pricing"</A>
                     <A href="/strategies">"Strategies"</A>
                     <A href="/data">"Data"</A>
+                    <A href="/lab">"Lab"</A>
                     <A href="/audit">"Audit"</A>
                     <A href="/compliance">"Compliance"</A>
                 </nav>
@@ -61,6 +63,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/") view=pricing_page::PricingPage />
                         <Route path=path!("/strategies") view=strategies_page::StrategiesPage />
                         <Route path=path!("/data") view=data_page::DataPage />
+                        <Route path=path!("/lab") view=lab_page::LabPage />
                         <Route path=path!("/audit") view=audit_page::AuditPage />
                         <Route path=path!("/compliance") view=compliance_page::CompliancePage />
                         <Route path=path!("/bench") view=bench_page::BenchPage />

@@ -34,24 +34,8 @@ pub struct Summary {
     /// Largest peak-to-trough fall of the closes, as a positive fraction.
     pub max_drawdown: Option<f64>,
     /// Periods per year inferred from the median gap between dates
-    /// (252 for daily trading data, 52 weekly, 12 monthly).
+    /// (`crate::features::periods_per_year`: 252 daily, 52 weekly, 12 monthly).
     pub periods_per_year: f64,
-}
-
-/// Rows per year for a median gap of `days` calendar days.
-pub fn periods_per_year(dates: &[Date]) -> f64 {
-    let mut gaps: Vec<i64> = dates.windows(2).map(|w| w[0].days_until(&w[1])).collect();
-    if gaps.is_empty() {
-        return 252.0;
-    }
-    gaps.sort_unstable();
-    match gaps[gaps.len() / 2] {
-        0..=3 => 252.0,
-        4..=10 => 52.0,
-        11..=45 => 12.0,
-        46..=120 => 4.0,
-        _ => 1.0,
-    }
 }
 
 /// The summary of `series` (its closes, or its values).
@@ -59,7 +43,7 @@ pub fn summary(series: &Series) -> Summary {
     let values = series.closes();
     let dates = series.dates();
     let provenance = series.provenance();
-    let periods = periods_per_year(&dates);
+    let periods = crate::features::periods_per_year(&dates);
     let positive = values.iter().all(|v| *v > 0.0);
     let (min, max) = values
         .iter()

@@ -1,0 +1,124 @@
+//! Messages between the Lab screen and the lab worker, as JSON text (the
+//! worker is a plain `Worker`, so the page can terminate it to cancel).
+
+use serde::{Deserialize, Serialize};
+use shared::data::Series;
+use shared::features::FeatureSpec;
+use shared::models::{ModelReport, Task, WalkForwardConfig};
+
+/// What the page asks the worker to do.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum LabRequest {
+    /// Build the dataset from `series` and evaluate `models` in order.
+    Run {
+        /// The data, as fetched through the server's gateway.
+        series: Series,
+        /// The features.
+        features: FeatureSpec,
+        /// Label horizon in rows.
+        horizon: usize,
+        /// Classification (direction) or regression (return); clustering
+        /// models run with the direction target.
+        target: Task,
+        /// Catalog names, run in this order.
+        models: Vec<String>,
+        /// Walk-forward settings.
+        config: WalkForwardConfig,
+    },
+    /// Time fit and predict of a few entries on `series` (the bench page).
+    Bench {
+        /// The data.
+        series: Series,
+        /// Rows to use from the end of the dataset.
+        rows: usize,
+        /// Catalog names to time.
+        models: Vec<String>,
+    },
+}
+
+/// What the worker reports.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum LabEvent {
+    /// The dataset is built; `total` models will run.
+    Started {
+        /// Models to run.
+        total: usize,
+        /// Dataset rows.
+        rows: usize,
+        /// Feature names.
+        features: Vec<String>,
+    },
+    /// One model finished (or failed).
+    Model {
+        /// Models finished so far, this one included.
+        done: usize,
+        /// Models in the run.
+        total: usize,
+        /// Catalog name.
+        name: String,
+        /// Its report, boxed to keep the enum small, or why it failed.
+        outcome: Result<Box<ModelReport>, String>,
+    },
+    /// Every model ran.
+    Finished,
+    /// Nothing could run (bad data, bad settings).
+    Failed {
+        /// Why, naming the field or the data problem.
+        message: String,
+    },
+    /// Bench timings.
+    Bench {
+        /// (name, fit ms, predict ms, rows, features) per model.
+        timings: Vec<BenchTiming>,
+    },
+}
+
+/// One benchmark line.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct BenchTiming {
+    /// Catalog name.
+    pub name: String,
+    /// Training time, milliseconds.
+    pub fit_ms: f64,
+    /// Prediction time for the same rows, milliseconds.
+    pub predict_ms: f64,
+    /// Rows.
+    pub rows: usize,
+    /// Features.
+    pub features: usize,
+}
+
+/// The catalog entries a run over `target` may use: classification runs
+/// take classifiers and clusterers (regime labels), regression runs take
+/// regressors.
+pub fn fits_target(task: Task, target: Task) -> bool {
+    match target {
+        Task::Regression => task == Task::Regression,
+        _ => task != Task::Regression,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn targets_pick_tasks() {
+        assert!(fits_target(Task::Clustering, Task::Classification));
+        assert!(fits_target(Task::Classification, Task::Classification));
+        assert!(!fits_target(Task::Regression, Task::Classification));
+        assert!(fits_target(Task::Regression, Task::Regression));
+        assert!(!fits_target(Task::Clustering, Task::Regression));
+    }
+
+    #[test]
+    fn events_round_trip_as_json() {
+        let event = LabEvent::Failed {
+            message: "too short".into(),
+        };
+        let text = serde_json::to_string(&event).unwrap();
+        assert_eq!(serde_json::from_str::<LabEvent>(&text).unwrap(), event);
+    }
+}

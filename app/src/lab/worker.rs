@@ -1,0 +1,232 @@
+//! The lab worker's work: turn a [`LabRequest`] into a stream of
+//! [`LabEvent`]s. Pure Rust over `shared` (builds the dataset, runs
+//! walk-forward evaluation model by model); the worker binary only moves
+//! JSON in and out, so this is tested natively.
+
+use shared::features::{build_dataset, FeatureSpec};
+use shared::models::{catalog, evaluate_many, CatalogEntry, Matrix, ModelError};
+
+use super::protocol::{BenchTiming, LabEvent, LabRequest};
+
+/// Handles `request`, calling `emit` for every event in order. `now_ms`
+/// reads a clock (the worker's `performance.now()`), used only by `Bench`.
+pub fn handle(request: LabRequest, emit: &mut dyn FnMut(LabEvent), now_ms: &dyn Fn() -> f64) {
+    match request {
+        LabRequest::Run {
+            series,
+            features,
+            horizon,
+            target,
+            models,
+            config,
+        } => {
+            let data = match build_dataset(&series, &features, horizon) {
+                Ok(data) => data,
+                Err(error) => {
+                    return emit(LabEvent::Failed {
+                        message: error.to_string(),
+                    })
+                }
+            };
+            if let Err(error) = config.validate_for_horizon(horizon) {
+                return emit(LabEvent::Failed {
+                    message: error.to_string(),
+                });
+            }
+            let entries = match select(&models) {
+                Ok(entries) => entries,
+                Err(message) => return emit(LabEvent::Failed { message }),
+            };
+            if let Some(entry) = entries
+                .iter()
+                .find(|e| !super::protocol::fits_target(e.spec.task, target))
+            {
+                return emit(LabEvent::Failed {
+                    message: format!(
+                        "{} is a {} model and cannot predict the {} target",
+                        entry.spec.name,
+                        entry.spec.task.as_str(),
+                        target.as_str()
+                    ),
+                });
+            }
+            emit(LabEvent::Started {
+                total: entries.len(),
+                rows: data.len(),
+                features: data.feature_names.clone(),
+            });
+            let total = entries.len();
+            evaluate_many(&entries, &data, &config, &|| false, &mut |progress| {
+                emit(LabEvent::Model {
+                    done: progress.done,
+                    total,
+                    name: progress.name.to_string(),
+                    outcome: progress
+                        .result
+                        .as_ref()
+                        .map(|report| Box::new(report.clone()))
+                        .map_err(ToString::to_string),
+                });
+            });
+            emit(LabEvent::Finished);
+        }
+        LabRequest::Bench {
+            series,
+            rows,
+            models,
+        } => {
+            let spec = FeatureSpec::for_series(&series);
+            let data = match build_dataset(&series, &spec, 1) {
+                Ok(data) => data,
+                Err(error) => {
+                    return emit(LabEvent::Failed {
+                        message: error.to_string(),
+                    })
+                }
+            };
+            let entries = match select(&models) {
+                Ok(entries) => entries,
+                Err(message) => return emit(LabEvent::Failed { message }),
+            };
+            let start = data.len().saturating_sub(rows);
+            let x = data.x.slice_rows(start, data.len());
+            let mut timings = Vec::new();
+            for entry in &entries {
+                match time_entry(
+                    entry,
+                    &x,
+                    &data.direction[start..],
+                    &data.forward_return[start..],
+                    now_ms,
+                ) {
+                    Ok(timing) => timings.push(timing),
+                    Err(error) => {
+                        return emit(LabEvent::Failed {
+                            message: format!("{}: {error}", entry.spec.name),
+                        })
+                    }
+                }
+            }
+            emit(LabEvent::Bench { timings });
+        }
+    }
+}
+
+/// The catalog entries called `names`, in that order.
+fn select(names: &[String]) -> Result<Vec<CatalogEntry>, String> {
+    if names.is_empty() {
+        return Err("choose at least one model".to_string());
+    }
+    let all = catalog();
+    names
+        .iter()
+        .map(|name| {
+            all.iter()
+                .find(|entry| &entry.spec.name == name)
+                .cloned()
+                .ok_or_else(|| format!("{name} is not in the model catalog"))
+        })
+        .collect()
+}
+
+fn time_entry(
+    entry: &CatalogEntry,
+    x: &Matrix,
+    direction: &[f64],
+    forward_return: &[f64],
+    now_ms: &dyn Fn() -> f64,
+) -> Result<BenchTiming, ModelError> {
+    let y = match entry.spec.task {
+        shared::models::Task::Regression => forward_return,
+        _ => direction,
+    };
+    let mut model = entry.build()?;
+    let t0 = now_ms();
+    model.fit(x, y, 42)?;
+    let t1 = now_ms();
+    model.predict(x)?;
+    let t2 = now_ms();
+    Ok(BenchTiming {
+        name: entry.spec.name.clone(),
+        fit_ms: t1 - t0,
+        predict_ms: t2 - t1,
+        rows: x.rows(),
+        features: x.cols(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use shared::models::{Task, WalkForwardConfig, Window};
+
+    use super::*;
+
+    fn config() -> WalkForwardConfig {
+        WalkForwardConfig {
+            train_rows: 500,
+            test_rows: 250,
+            gap: 0,
+            window: Window::Expanding,
+            seed: 7,
+            cost_bps: 5.0,
+        }
+    }
+
+    #[test]
+    fn a_run_streams_started_models_and_finished() {
+        let series = shared::data::bundled::load("sp500").unwrap();
+        let mut events = Vec::new();
+        handle(
+            LabRequest::Run {
+                series,
+                features: FeatureSpec::default(),
+                horizon: 1,
+                target: Task::Classification,
+                models: vec!["baseline_majority_class".into()],
+                config: config(),
+            },
+            &mut |event| events.push(event),
+            &|| 0.0,
+        );
+        assert!(
+            matches!(events[0], LabEvent::Started { total: 1, .. }),
+            "{:?}",
+            events[0]
+        );
+        match &events[1] {
+            LabEvent::Model {
+                done: 1,
+                total: 1,
+                outcome: Ok(report),
+                ..
+            } => {
+                assert_eq!(report.spec.name, "baseline_majority_class");
+                assert!(report.classification.is_some());
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+        assert_eq!(events[2], LabEvent::Finished);
+    }
+
+    #[test]
+    fn bad_requests_fail_with_a_reason() {
+        let series = shared::data::bundled::load("sp500").unwrap();
+        let mut events = Vec::new();
+        handle(
+            LabRequest::Run {
+                series,
+                features: FeatureSpec::default(),
+                horizon: 1,
+                target: Task::Classification,
+                models: vec!["baseline_mean_return".into()],
+                config: config(),
+            },
+            &mut |event| events.push(event),
+            &|| 0.0,
+        );
+        match &events[0] {
+            LabEvent::Failed { message } => assert!(message.contains("regression"), "{message}"),
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+}

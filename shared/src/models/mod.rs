@@ -9,6 +9,7 @@
 mod catalog;
 mod dataset;
 pub mod families;
+pub(crate) mod linalg;
 mod matrix;
 mod model;
 

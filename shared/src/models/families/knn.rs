@@ -1,7 +1,7 @@
 //! k-nearest neighbours on standardised features, for direction
 //! (classification) and return (regression), with uniform or inverse-distance
 //! weights. Hand-written brute force: every query scans every training row
-//! with a vectorisable squared distance and keeps the k best in a small
+//! (column-major, so the distance loop vectorises over rows) and keeps the k best in a small
 //! sorted buffer (ties in distance go to the earlier training row).
 //!
 //! Matches scikit-learn's `KNeighborsClassifier` / `KNeighborsRegressor`
@@ -10,7 +10,7 @@
 //! classifier's vote of exactly one half predicts class 0 (scikit-learn's
 //! `argmax` picks the first class on a tie).
 
-use crate::models::linalg::{check_fit, check_predict, squared_distance};
+use crate::models::linalg::{check_fit, check_predict};
 use crate::models::{
     num, number, txt, CatalogEntry, Family, Matrix, Model, ModelError, Params, Standardizer, Task,
 };
@@ -74,7 +74,9 @@ pub struct Knn {
 #[derive(Clone, Debug)]
 struct Fitted {
     scaler: Option<Standardizer>,
-    train: Matrix,
+    /// Training features column by column (`features x rows`).
+    cols: Vec<f64>,
+    features: usize,
     y: Vec<f64>,
 }
 
@@ -125,12 +127,40 @@ impl Knn {
     }
 
     /// The k nearest training rows of `q`: (squared distance, index),
-    /// nearest first.
-    fn neighbours(train: &Matrix, k: usize, q: &[f64], best: &mut Vec<(f64, usize)>) {
+    /// nearest first. `cols` holds the training rows column by column, so
+    /// the distance loop runs over rows and vectorises; each distance is
+    /// still summed over features in feature order.
+    fn neighbours(
+        cols: &[f64],
+        n: usize,
+        k: usize,
+        q: &[f64],
+        dist: &mut [f64],
+        best: &mut Vec<(f64, usize)>,
+    ) {
+        dist.iter_mut().for_each(|d| *d = 0.0);
+        for (j, &qj) in q.iter().enumerate() {
+            for (d, c) in dist.iter_mut().zip(&cols[j * n..(j + 1) * n]) {
+                let t = c - qj;
+                *d += t * t;
+            }
+        }
         best.clear();
+        if k > 32 {
+            // Linear-time selection; the order (distance, then index) is
+            // total, so the result is the same as the insertion scan's.
+            best.extend(dist.iter().copied().zip(0..n));
+            let order =
+                |a: &(f64, usize), b: &(f64, usize)| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1));
+            if k < n {
+                best.select_nth_unstable_by(k - 1, order);
+                best.truncate(k);
+            }
+            best.sort_unstable_by(order);
+            return;
+        }
         let mut worst = f64::INFINITY;
-        for (i, row) in train.iter_rows().enumerate() {
-            let d = squared_distance(row, q);
+        for (i, &d) in dist.iter().enumerate() {
             if best.len() < k {
                 let pos = best.partition_point(|&(bd, _)| bd <= d);
                 best.insert(pos, (d, i));
@@ -150,15 +180,17 @@ impl Knn {
     /// classification).
     fn scores(&self, x: &Matrix) -> Result<Vec<f64>, ModelError> {
         let f = self.fitted.as_ref().ok_or(ModelError::NotTrained)?;
-        check_predict(x, f.train.cols())?;
+        check_predict(x, f.features)?;
         let z = match &f.scaler {
             Some(s) => s.transform(x),
             None => x.clone(),
         };
+        let n = f.y.len();
         let mut best = Vec::with_capacity(self.k + 1);
+        let mut dist = vec![0.0; n];
         let mut out = Vec::with_capacity(z.rows());
         for q in z.iter_rows() {
-            Knn::neighbours(&f.train, self.k, q, &mut best);
+            Knn::neighbours(&f.cols, n, self.k, q, &mut dist, &mut best);
             let value = if self.distance_weights {
                 if best.iter().any(|&(d, _)| d == 0.0) {
                     let exact: Vec<f64> = best
@@ -203,7 +235,16 @@ impl Model for Knn {
             y.to_vec()
         };
         let (scaler, train) = super::linear::prepare(x, self.standardize);
-        self.fitted = Some(Fitted { scaler, train, y });
+        let mut cols = Vec::with_capacity(train.rows() * train.cols());
+        for j in 0..train.cols() {
+            cols.extend(train.iter_rows().map(|row| row[j]));
+        }
+        self.fitted = Some(Fitted {
+            scaler,
+            cols,
+            features: train.cols(),
+            y,
+        });
         Ok(())
     }
 

@@ -22,11 +22,14 @@ use crate::models::{
     num, number, txt, CatalogEntry, Family, Matrix, Model, ModelError, Params, Standardizer, Task,
 };
 
+/// One entry's name, task and parameters.
+type Config = (&'static str, Task, Vec<(&'static str, ParamValue)>);
+
 /// This family's entries.
 pub fn entries() -> Vec<CatalogEntry> {
     let n5 = ("n_components", num(5.0));
     let v90 = ("variance_share", num(0.9));
-    let configs: Vec<(&str, Task, Vec<(&str, ParamValue)>)> = vec![
+    let configs: Vec<Config> = vec![
         (
             "pca_5_logistic_l2_c_1",
             Task::Classification,

@@ -523,7 +523,7 @@ impl Model for Svm {
             let sd = (y.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / n).sqrt();
             let scale = if sd > 0.0 { sd } else { 1.0 };
             let ys: Vec<f64> = y.iter().map(|v| (v - mean) / scale).collect();
-            let max_epochs = if map.is_some() { 300 } else { 1000 };
+            let max_epochs = if map.is_some() { 100 } else { 1000 };
             let w = svr_dual_cd(&phi, &ys, self.c, self.epsilon, 1e-3, max_epochs, &mut rng);
             (w, mean, scale)
         };

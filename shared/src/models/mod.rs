@@ -10,6 +10,7 @@ mod catalog;
 mod dataset;
 pub mod evaluation;
 pub mod families;
+pub(crate) mod linalg;
 mod matrix;
 pub mod metrics;
 mod model;

@@ -1,0 +1,372 @@
+//! Small dense numerics shared by the linear-model families (linear,
+//! logistic, SVM, PCA, kNN, naive Bayes): input validation, Gram matrices,
+//! Cholesky factorisation and solves, a symmetric eigen-decomposition
+//! (cyclic Jacobi), seeded shuffles and portable transcendental helpers.
+//!
+//! Hand-written and deterministic: loops run in a fixed order, and the only
+//! functions used besides `+ - * /` are `sqrt` (correctly rounded by IEEE 754
+//! on every target) and `libm`'s `exp` / `log1p`, so results are the same
+//! bits natively and in wasm32. Nothing here allocates more than
+//! `O(cols^2)` beyond its inputs, and nothing panics on finite input.
+
+use rand::{Rng, SeedableRng};
+use rand_xoshiro::Xoshiro256PlusPlus;
+
+use super::{Matrix, ModelError};
+
+/// Dot product with four independent accumulators (fixed order, so the
+/// result is deterministic, and the compiler can vectorise it).
+pub(crate) fn dot(a: &[f64], b: &[f64]) -> f64 {
+    let n = a.len().min(b.len());
+    let (a, b) = (&a[..n], &b[..n]);
+    let mut acc = [0.0f64; 4];
+    let chunks = n / 4;
+    for c in 0..chunks {
+        let i = c * 4;
+        acc[0] += a[i] * b[i];
+        acc[1] += a[i + 1] * b[i + 1];
+        acc[2] += a[i + 2] * b[i + 2];
+        acc[3] += a[i + 3] * b[i + 3];
+    }
+    let mut tail = 0.0;
+    for i in chunks * 4..n {
+        tail += a[i] * b[i];
+    }
+    (acc[0] + acc[1]) + (acc[2] + acc[3]) + tail
+}
+
+/// Squared Euclidean distance, four accumulators like [`dot`].
+pub(crate) fn squared_distance(a: &[f64], b: &[f64]) -> f64 {
+    let n = a.len().min(b.len());
+    let (a, b) = (&a[..n], &b[..n]);
+    let mut acc = [0.0f64; 4];
+    let chunks = n / 4;
+    for c in 0..chunks {
+        let i = c * 4;
+        let d0 = a[i] - b[i];
+        let d1 = a[i + 1] - b[i + 1];
+        let d2 = a[i + 2] - b[i + 2];
+        let d3 = a[i + 3] - b[i + 3];
+        acc[0] += d0 * d0;
+        acc[1] += d1 * d1;
+        acc[2] += d2 * d2;
+        acc[3] += d3 * d3;
+    }
+    let mut tail = 0.0;
+    for i in chunks * 4..n {
+        let d = a[i] - b[i];
+        tail += d * d;
+    }
+    (acc[0] + acc[1]) + (acc[2] + acc[3]) + tail
+}
+
+/// Checks training inputs: at least one row and one column, `y` aligned
+/// with `x`, and every value finite.
+pub(crate) fn check_fit(x: &Matrix, y: &[f64]) -> Result<(), ModelError> {
+    if x.rows() == 0 {
+        return Err(ModelError::TooLittleData("no training rows".into()));
+    }
+    if x.cols() == 0 {
+        return Err(ModelError::Shape("no feature columns".into()));
+    }
+    if y.len() != x.rows() {
+        return Err(ModelError::Shape(format!(
+            "{} targets for {} rows",
+            y.len(),
+            x.rows()
+        )));
+    }
+    if x.as_slice().iter().any(|v| !v.is_finite()) {
+        return Err(ModelError::Shape("non-finite feature value".into()));
+    }
+    if y.iter().any(|v| !v.is_finite()) {
+        return Err(ModelError::Shape("non-finite target value".into()));
+    }
+    Ok(())
+}
+
+/// Checks prediction inputs against the number of training columns.
+pub(crate) fn check_predict(x: &Matrix, cols: usize) -> Result<(), ModelError> {
+    if x.cols() != cols {
+        return Err(ModelError::Shape(format!(
+            "{} feature columns, the model was trained on {cols}",
+            x.cols()
+        )));
+    }
+    if x.as_slice().iter().any(|v| !v.is_finite()) {
+        return Err(ModelError::Shape("non-finite feature value".into()));
+    }
+    Ok(())
+}
+
+/// Binary labels (`> 0.5` is class 1) that must contain both classes.
+pub(crate) fn binary_labels(y: &[f64]) -> Result<Vec<bool>, ModelError> {
+    let labels: Vec<bool> = y.iter().map(|&v| v > 0.5).collect();
+    let ups = labels.iter().filter(|&&l| l).count();
+    if ups == 0 || ups == labels.len() {
+        return Err(ModelError::TooLittleData(
+            "the training labels hold only one class".into(),
+        ));
+    }
+    Ok(labels)
+}
+
+/// `XᵀX` (`cols x cols`, row-major, symmetric).
+pub(crate) fn gram(x: &Matrix) -> Vec<f64> {
+    let p = x.cols();
+    let mut g = vec![0.0; p * p];
+    for row in x.iter_rows() {
+        for j in 0..p {
+            let rj = row[j];
+            let gj = &mut g[j * p..(j + 1) * p];
+            for (gk, rk) in gj[j..].iter_mut().zip(&row[j..]) {
+                *gk += rj * rk;
+            }
+        }
+    }
+    mirror_upper(&mut g, p);
+    g
+}
+
+/// Copies the upper triangle of a row-major `p x p` matrix to the lower.
+pub(crate) fn mirror_upper(a: &mut [f64], p: usize) {
+    for j in 0..p {
+        for k in 0..j {
+            a[j * p + k] = a[k * p + j];
+        }
+    }
+}
+
+/// `Xᵀv`.
+pub(crate) fn xt_vec(x: &Matrix, v: &[f64]) -> Vec<f64> {
+    let mut out = vec![0.0; x.cols()];
+    for (row, &vi) in x.iter_rows().zip(v) {
+        for (o, r) in out.iter_mut().zip(row) {
+            *o += r * vi;
+        }
+    }
+    out
+}
+
+/// Lower Cholesky factor of the symmetric positive definite `n x n` matrix
+/// `a` (row-major), or `None` if it is not numerically positive definite.
+pub(crate) fn cholesky(a: &[f64], n: usize) -> Option<Vec<f64>> {
+    let mut l = vec![0.0; n * n];
+    let scale = (0..n).map(|i| a[i * n + i].abs()).fold(0.0, f64::max);
+    for i in 0..n {
+        for j in 0..=i {
+            let s = a[i * n + j] - dot(&l[i * n..i * n + j], &l[j * n..j * n + j]);
+            if i == j {
+                if s.is_nan() || s <= 1e-13 * scale.max(f64::MIN_POSITIVE) {
+                    return None;
+                }
+                l[i * n + i] = s.sqrt();
+            } else {
+                l[i * n + j] = s / l[j * n + j];
+            }
+        }
+    }
+    Some(l)
+}
+
+/// Solves `L y = b` in place (forward substitution).
+pub(crate) fn forward_substitute(l: &[f64], n: usize, b: &mut [f64]) {
+    for i in 0..n {
+        let s = b[i] - dot(&l[i * n..i * n + i], &b[..i]);
+        b[i] = s / l[i * n + i];
+    }
+}
+
+/// Solves `Lᵀ x = b` in place (back substitution).
+pub(crate) fn back_substitute(l: &[f64], n: usize, b: &mut [f64]) {
+    for i in (0..n).rev() {
+        let mut s = b[i];
+        for k in i + 1..n {
+            s -= l[k * n + i] * b[k];
+        }
+        b[i] = s / l[i * n + i];
+    }
+}
+
+/// Solves the symmetric positive semi-definite system `a x = b`: Cholesky
+/// when `a` is positive definite, otherwise the minimum-norm solution by the
+/// eigen-decomposition (pseudo-inverse, eigenvalues below `1e-12` of the
+/// largest dropped), like `numpy.linalg.lstsq`.
+pub(crate) fn solve_psd(a: &[f64], n: usize, b: &[f64]) -> Result<Vec<f64>, ModelError> {
+    if a.len() != n * n || b.len() != n || a.iter().chain(b).any(|v| !v.is_finite()) {
+        return Err(ModelError::Numerical("non-finite normal equations".into()));
+    }
+    if let Some(l) = cholesky(a, n) {
+        let mut x = b.to_vec();
+        forward_substitute(&l, n, &mut x);
+        back_substitute(&l, n, &mut x);
+        return Ok(x);
+    }
+    let (values, vectors) = symmetric_eigen(a, n);
+    let top = values.first().copied().unwrap_or(0.0).max(0.0);
+    let mut x = vec![0.0; n];
+    for (k, &lambda) in values.iter().enumerate() {
+        if lambda <= 1e-12 * top || lambda <= 0.0 {
+            continue;
+        }
+        let v = &vectors[k * n..(k + 1) * n];
+        let coef = dot(v, b) / lambda;
+        for (xi, vi) in x.iter_mut().zip(v) {
+            *xi += coef * vi;
+        }
+    }
+    Ok(x)
+}
+
+/// Eigen-decomposition of the symmetric `n x n` matrix `a` (row-major) by
+/// cyclic Jacobi rotations: eigenvalues in decreasing order and the
+/// matching unit eigenvectors, eigenvector `k` at `vectors[k*n..(k+1)*n]`.
+/// Each vector's sign is fixed so that its largest-magnitude entry is
+/// positive (a deterministic convention).
+pub(crate) fn symmetric_eigen(a: &[f64], n: usize) -> (Vec<f64>, Vec<f64>) {
+    let mut m = a.to_vec();
+    // v is column-major in effect: column k (v[i*n+k]) is eigenvector k.
+    let mut v = vec![0.0; n * n];
+    for i in 0..n {
+        v[i * n + i] = 1.0;
+    }
+    for _sweep in 0..100 {
+        let mut off = 0.0;
+        let mut diag = 0.0;
+        for i in 0..n {
+            diag += m[i * n + i] * m[i * n + i];
+            for j in i + 1..n {
+                off += m[i * n + j] * m[i * n + j];
+            }
+        }
+        if off <= 1e-30 * diag || off == 0.0 {
+            break;
+        }
+        for p in 0..n {
+            for q in p + 1..n {
+                let apq = m[p * n + q];
+                if apq == 0.0 {
+                    continue;
+                }
+                let app = m[p * n + p];
+                let aqq = m[q * n + q];
+                let theta = (aqq - app) / (2.0 * apq);
+                let t = theta.signum() / (theta.abs() + (theta * theta + 1.0).sqrt());
+                let t = if theta == 0.0 { 1.0 } else { t };
+                let c = 1.0 / (t * t + 1.0).sqrt();
+                let s = t * c;
+                for k in 0..n {
+                    let mkp = m[k * n + p];
+                    let mkq = m[k * n + q];
+                    m[k * n + p] = c * mkp - s * mkq;
+                    m[k * n + q] = s * mkp + c * mkq;
+                }
+                for k in 0..n {
+                    let mpk = m[p * n + k];
+                    let mqk = m[q * n + k];
+                    m[p * n + k] = c * mpk - s * mqk;
+                    m[q * n + k] = s * mpk + c * mqk;
+                }
+                m[p * n + q] = 0.0;
+                m[q * n + p] = 0.0;
+                for k in 0..n {
+                    let vkp = v[k * n + p];
+                    let vkq = v[k * n + q];
+                    v[k * n + p] = c * vkp - s * vkq;
+                    v[k * n + q] = s * vkp + c * vkq;
+                }
+            }
+        }
+    }
+    let mut order: Vec<usize> = (0..n).collect();
+    order.sort_by(|&i, &j| m[j * n + j].total_cmp(&m[i * n + i]).then(i.cmp(&j)));
+    let values = order.iter().map(|&k| m[k * n + k]).collect();
+    let mut vectors = vec![0.0; n * n];
+    for (out, &k) in order.iter().enumerate() {
+        let col: Vec<f64> = (0..n).map(|i| v[i * n + k]).collect();
+        let big = col
+            .iter()
+            .copied()
+            .fold(0.0f64, |acc, x| if x.abs() > acc.abs() { x } else { acc });
+        let sign = if big < 0.0 { -1.0 } else { 1.0 };
+        for (i, c) in col.iter().enumerate() {
+            vectors[out * n + i] = sign * c;
+        }
+    }
+    (values, vectors)
+}
+
+/// The logistic function `1 / (1 + e^-z)`, stable for large `|z|`.
+pub(crate) fn sigmoid(z: f64) -> f64 {
+    if z >= 0.0 {
+        1.0 / (1.0 + libm::exp(-z))
+    } else {
+        let e = libm::exp(z);
+        e / (1.0 + e)
+    }
+}
+
+/// `ln(1 + e^z)`, stable for large `|z|`.
+pub(crate) fn log1p_exp(z: f64) -> f64 {
+    if z > 0.0 {
+        z + libm::log1p(libm::exp(-z))
+    } else {
+        libm::log1p(libm::exp(z))
+    }
+}
+
+/// Shuffles `items` in place (Fisher-Yates).
+pub(crate) fn shuffle(items: &mut [usize], rng: &mut Xoshiro256PlusPlus) {
+    for i in (1..items.len()).rev() {
+        let j = (rng.next_u64() % (i as u64 + 1)) as usize;
+        items.swap(i, j);
+    }
+}
+
+/// The generator every model here draws from.
+pub(crate) fn rng(seed: u64) -> Xoshiro256PlusPlus {
+    Xoshiro256PlusPlus::seed_from_u64(seed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cholesky_solves_a_small_system() {
+        let a = [4.0, 2.0, 2.0, 3.0];
+        let x = solve_psd(&a, 2, &[6.0, 5.0]).unwrap();
+        assert!((x[0] - 1.0).abs() < 1e-12 && (x[1] - 1.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn singular_systems_get_the_minimum_norm_solution() {
+        // Columns identical: x0 + x1 = 1 with minimum norm is (0.5, 0.5).
+        let a = [1.0, 1.0, 1.0, 1.0];
+        let x = solve_psd(&a, 2, &[1.0, 1.0]).unwrap();
+        assert!((x[0] - 0.5).abs() < 1e-12 && (x[1] - 0.5).abs() < 1e-12);
+    }
+
+    #[test]
+    fn jacobi_finds_known_eigenvalues() {
+        let a = [2.0, 1.0, 0.0, 1.0, 2.0, 0.0, 0.0, 0.0, 5.0];
+        let (values, vectors) = symmetric_eigen(&a, 3);
+        assert!((values[0] - 5.0).abs() < 1e-12);
+        assert!((values[1] - 3.0).abs() < 1e-12);
+        assert!((values[2] - 1.0).abs() < 1e-12);
+        let h = 0.5f64.sqrt();
+        assert!((vectors[3] - h).abs() < 1e-12 && (vectors[4] - h).abs() < 1e-12);
+    }
+
+    #[test]
+    fn permutations_are_seeded() {
+        let mut a: Vec<usize> = (0..10).collect();
+        let mut b = a.clone();
+        shuffle(&mut a, &mut rng(3));
+        shuffle(&mut b, &mut rng(3));
+        assert_eq!(a, b);
+        let mut sorted = a.clone();
+        sorted.sort_unstable();
+        assert_eq!(sorted, (0..10).collect::<Vec<_>>());
+    }
+}

@@ -46,7 +46,11 @@ mod tests {
         let mut configurations = HashSet::new();
         for entry in &entries {
             let spec = &entry.spec;
-            assert!(names.insert(spec.name.clone()), "duplicate name {}", spec.name);
+            assert!(
+                names.insert(spec.name.clone()),
+                "duplicate name {}",
+                spec.name
+            );
             assert!(
                 spec.name
                     .chars()
@@ -55,7 +59,11 @@ mod tests {
                 spec.name
             );
             let key = format!("{:?}|{:?}|{:?}", spec.family, spec.task, spec.params);
-            assert!(configurations.insert(key), "{} repeats another entry", spec.name);
+            assert!(
+                configurations.insert(key),
+                "{} repeats another entry",
+                spec.name
+            );
         }
     }
 }

@@ -416,7 +416,11 @@ mod tests {
             assert_eq!(a, again.predict(&x).unwrap(), "{}", entry.spec.name);
             // Share of rows on the wrong side of the rule (labels 0/1,
             // returns -0.01/+0.01).
-            let cut = if entry.spec.task == Task::Classification { 0.5 } else { 0.0 };
+            let cut = if entry.spec.task == Task::Classification {
+                0.5
+            } else {
+                0.0
+            };
             let wrong = a
                 .iter()
                 .zip(target)

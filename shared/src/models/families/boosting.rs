@@ -171,9 +171,13 @@ impl GradientBoosting {
     fn raw(&self, x: &Matrix) -> Result<Vec<f64>, ModelError> {
         let (base, trees, n_features) = self.trained.as_ref().ok_or(ModelError::NotTrained)?;
         hist::check_predict(x, *n_features)?;
-        Ok(x.iter_rows()
-            .map(|row| base + trees.iter().map(|t| t.predict_row(row)).sum::<f64>())
-            .collect())
+        let mut sum = vec![*base; x.rows()];
+        for t in trees {
+            for (s, row) in sum.iter_mut().zip(x.iter_rows()) {
+                *s += t.predict_row(row);
+            }
+        }
+        Ok(sum)
     }
 }
 

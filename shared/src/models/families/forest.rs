@@ -265,16 +265,14 @@ impl Forest {
         let trained = self.trained.as_ref().ok_or(ModelError::NotTrained)?;
         hist::check_predict(x, trained.n_features)?;
         let scale = 1.0 / trained.trees.len() as f64;
-        Ok(x.iter_rows()
-            .map(|row| {
-                trained
-                    .trees
-                    .iter()
-                    .map(|t| t.predict_row(row))
-                    .sum::<f64>()
-                    * scale
-            })
-            .collect())
+        // Trees outermost: one tree's nodes stay in cache over all rows.
+        let mut sum = vec![0.0; x.rows()];
+        for t in &trained.trees {
+            for (s, row) in sum.iter_mut().zip(x.iter_rows()) {
+                *s += t.predict_row(row);
+            }
+        }
+        Ok(sum.into_iter().map(|s| s * scale).collect())
     }
 }
 

@@ -6,6 +6,7 @@ pub mod boosting;
 pub mod clustering;
 pub mod ensemble;
 pub mod forest;
+mod hist;
 pub mod knn;
 pub mod linear;
 pub mod logistic;

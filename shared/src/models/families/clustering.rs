@@ -156,7 +156,7 @@ fn param(name: &str, reason: &str) -> ModelError {
 /// A positive whole-number parameter.
 fn count(p: &Params, name: &str) -> Result<usize, ModelError> {
     let v = number(p, name)?;
-    if v < 1.0 || v > 1e6 || v.fract() != 0.0 {
+    if !(1.0..=1e6).contains(&v) || v.fract() != 0.0 {
         return Err(param(name, "must be a whole number >= 1"));
     }
     Ok(v as usize)
@@ -170,6 +170,23 @@ fn sq_dist(a: &[f64], b: &[f64]) -> f64 {
         s += d * d;
     }
     s
+}
+
+/// Squared Euclidean distance if it is at most `limit`, else `None`; stops
+/// summing once the partial sum exceeds `limit` (the terms are never
+/// negative, so the answer is the same as from the full sum).
+fn sq_dist_within(a: &[f64], b: &[f64], limit: f64) -> Option<f64> {
+    let mut s = 0.0;
+    for (ca, cb) in a.chunks(4).zip(b.chunks(4)) {
+        for (x, y) in ca.iter().zip(cb) {
+            let d = x - y;
+            s += d * d;
+        }
+        if s > limit {
+            return None;
+        }
+    }
+    Some(s)
 }
 
 /// Index and squared distance of the nearest row of `centres` (first on ties).
@@ -395,8 +412,8 @@ pub fn lloyd(z: &Matrix, init: &Matrix, max_iter: usize) -> Result<KMeansFit, Mo
                 }
             }
         }
-        for c in 0..k {
-            let inv = 1.0 / counts[c].max(1) as f64;
+        for (c, &count) in counts.iter().enumerate() {
+            let inv = 1.0 / count.max(1) as f64;
             let row = sums.row(c).to_vec();
             for (m, s) in centres.row_mut(c).iter_mut().zip(row) {
                 *m = s * inv;
@@ -405,9 +422,9 @@ pub fn lloyd(z: &Matrix, init: &Matrix, max_iter: usize) -> Result<KMeansFit, Mo
     }
     // Labels consistent with the final centres.
     let mut inertia = 0.0;
-    for i in 0..n {
+    for (i, label) in labels.iter_mut().enumerate() {
         let (c, dist) = nearest(z.row(i), &centres);
-        labels[i] = c;
+        *label = c;
         inertia += dist;
     }
     Ok(KMeansFit {
@@ -491,21 +508,42 @@ impl Dbscan {
     pub fn labels(&self, z: &Matrix) -> (Vec<Option<usize>>, Vec<bool>, usize) {
         let n = z.rows();
         let limit = self.eps * self.eps * z.cols() as f64;
-        let neighbours = |i: usize| -> Vec<usize> {
-            (0..n)
-                .filter(|&j| sq_dist(z.row(i), z.row(j)) <= limit)
-                .collect()
-        };
-        // Core flags: neighbour counts, each pair measured once.
+        // Neighbour lists from one pass over the pairs (kept while they fit
+        // in 16 M entries; past that, recomputed per expanded core row).
+        const CAP: usize = 16 << 20;
+        let mut lists: Option<Vec<Vec<u32>>> = Some(vec![Vec::new(); n]);
+        let mut stored = 0usize;
         let mut counts = vec![1usize; n];
         for i in 0..n {
             for j in i + 1..n {
-                if sq_dist(z.row(i), z.row(j)) <= limit {
+                if sq_dist_within(z.row(i), z.row(j), limit).is_some() {
                     counts[i] += 1;
                     counts[j] += 1;
+                    if let Some(l) = lists.as_mut() {
+                        stored += 2;
+                        if stored > CAP {
+                            lists = None;
+                        } else {
+                            l[i].push(j as u32);
+                            l[j].push(i as u32);
+                        }
+                    }
                 }
             }
         }
+        let neighbours = |i: usize| -> Vec<usize> {
+            match &lists {
+                Some(l) => {
+                    let mut v: Vec<usize> = l[i].iter().map(|&j| j as usize).collect();
+                    v.push(i);
+                    v.sort_unstable();
+                    v
+                }
+                None => (0..n)
+                    .filter(|&j| sq_dist_within(z.row(i), z.row(j), limit).is_some())
+                    .collect(),
+            }
+        };
         let core: Vec<bool> = counts.iter().map(|&c| c >= self.min_samples).collect();
         let mut labels: Vec<Option<usize>> = vec![None; n];
         let mut clusters = 0;
@@ -551,12 +589,17 @@ impl Clusterer for Dbscan {
         match &self.core {
             Some((rows, labels)) if rows.rows() > 0 => (0..z.rows())
                 .map(|i| {
-                    let (c, d) = nearest(z.row(i), rows);
-                    if d <= limit {
-                        labels[c]
-                    } else {
-                        self.clusters
+                    // The nearest core row within eps (first on ties).
+                    let mut best: Option<(usize, f64)> = None;
+                    for c in 0..rows.rows() {
+                        let bound = best.map_or(limit, |b| b.1);
+                        if let Some(d) = sq_dist_within(z.row(i), rows.row(c), bound) {
+                            if best.is_none_or(|b| d < b.1) {
+                                best = Some((c, d));
+                            }
+                        }
                     }
+                    best.map_or(self.clusters, |(c, _)| labels[c])
                 })
                 .collect(),
             _ => vec![self.clusters; z.rows()],
@@ -967,7 +1010,7 @@ fn cholesky(a: &[f64], d: usize) -> Result<Vec<f64>, ModelError> {
                 s -= l[i * d + p] * l[j * d + p];
             }
             if i == j {
-                if !(s > 0.0) || !s.is_finite() {
+                if s.is_nan() || s <= 0.0 || !s.is_finite() {
                     return Err(ModelError::Numerical(
                         "a mixture covariance is not positive definite".into(),
                     ));

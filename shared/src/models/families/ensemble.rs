@@ -497,7 +497,7 @@ fn solve(mut a: Vec<f64>, mut b: Vec<f64>) -> Result<Vec<f64>, ModelError> {
         let pivot = (col..m)
             .max_by(|&i, &j| a[i * m + col].abs().total_cmp(&a[j * m + col].abs()))
             .unwrap_or(col);
-        if !(a[pivot * m + col].abs() > 1e-12) {
+        if a[pivot * m + col].is_nan() || a[pivot * m + col].abs() <= 1e-12 {
             return Err(ModelError::Numerical(
                 "the meta-learner's system is singular".into(),
             ));

@@ -559,15 +559,15 @@ impl Model for Mlp {
                 );
                 // Output delta: d loss / d output, per row, divided by b.
                 let inv_b = 1.0 / b as f64;
-                for k in 0..b {
+                for (k, &target) in batch_t.iter().enumerate().take(b) {
                     let out = buf.acts[last + 1][k];
-                    epoch_loss += pointwise_loss(cfg.task, out, batch_t[k]);
+                    epoch_loss += pointwise_loss(cfg.task, out, target);
                     let pred = if cfg.task == Task::Classification {
                         sigmoid(out)
                     } else {
                         out
                     };
-                    buf.deltas[last][k] = (pred - batch_t[k]) * inv_b;
+                    buf.deltas[last][k] = (pred - target) * inv_b;
                 }
                 // Back-propagation.
                 for l in (0..layers.len()).rev() {

@@ -151,9 +151,8 @@ fn bundled_sp500_is_the_same_everywhere() {
 
 /// Seeded walk-forward evaluation of catalog entries on the hand-built S&P
 /// 500 dataset (`common`): every metric must equal, bit for bit, the
-/// constants the native run produced. After the model branches merge, add
-/// a random forest and an MLP entry here (their seeded training is what most
-/// needs proving identical in the browser).
+/// constants the native run produced. The randomised models are pinned by
+/// `seeded_models_predict_identically_across_platforms` below.
 #[test]
 fn walk_forward_metrics_are_bit_identical_across_platforms() {
     let data = common::sp500_dataset(600);
@@ -244,4 +243,89 @@ fn walk_forward_metrics_are_bit_identical_across_platforms() {
             );
         }
     }
+}
+
+/// SHA-256 over the bits of every prediction and probability of `name`'s
+/// seeded walk-forward run, so one constant pins thousands of numbers.
+fn prediction_digest(name: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let data = common::sp500_dataset(600);
+    let config = WalkForwardConfig {
+        train_rows: 300,
+        test_rows: 100,
+        gap: 0,
+        window: Window::Expanding,
+        seed: 11,
+        cost_bps: 5.0,
+    };
+    let model = entry(name).expect("catalog entry");
+    let report = evaluate(&model, &data, &config, &|| false).expect("evaluates");
+    let mut hasher = Sha256::new();
+    for value in report
+        .predictions
+        .iter()
+        .chain(report.probabilities.iter().flatten())
+    {
+        hasher.update(value.to_bits().to_le_bytes());
+    }
+    shared::compliance::hex(&hasher.finalize())
+}
+
+/// The randomised models (bootstrap rows, feature subsets, mini-batches,
+/// k-means++ seeding, Nystroem landmarks) give bit-identical predictions in
+/// the browser and natively for the same seed. The digests were produced by
+/// the native run.
+#[test]
+fn seeded_models_predict_identically_across_platforms() {
+    let expected: &[(&str, &str)] = &[
+        (
+            "random_forest_clf_50_sqrt",
+            "a1ab2598fd4e2b1f90f022567c8789a604cd6b947a1c0f85c5012c98bf80a189",
+        ),
+        (
+            "extra_trees_clf_100_sqrt",
+            "65ae8ea48b499aba1aefdb94944957d8c9f353a21d450cb852d242168a43646a",
+        ),
+        (
+            "gradient_boosting_clf_100_lr0_1_depth3",
+            "e76261eb13b64c794a0d8888a3f463c2f4bbcc8dc00782ab3b1ff97eb4f342ba",
+        ),
+        (
+            "mlp_clf_relu_16_alpha_0_0001",
+            "c643aaa3631d9e2086a8da13f8de7b618cfefaa3a5d3653facc3ed1845a0edaa",
+        ),
+        (
+            "kmeans_k3",
+            "c575be503c2d0246869843e64242e3a4f72205160b4be2a2c4eca5e1647c33f1",
+        ),
+        (
+            "gmm_full_k2",
+            "c55085cb9390426558ef3148c21e1726960968e374c8890d71800ca6566b2bf6",
+        ),
+        (
+            "svm_rbf_nystroem256_c_1_gamma_0_05",
+            "c7eb63389c0cb45d4956ad22e7328742096fe1880fb1c11fac688640a8268f24",
+        ),
+        (
+            "bagging_clf_hist_tree_25",
+            "5cfdc56f3c29543e64944138102274aeb6705f1f223df9147deac7ead738199f",
+        ),
+        (
+            "stacking_clf_knn_mlp_gbm_meta_logistic",
+            "8dc03324ec2f463788d2254aeb9b4e61be15b3cc5ba3be3a07221a8c407eecd9",
+        ),
+    ];
+    let mut listing = String::new();
+    let mut wrong = Vec::new();
+    for (name, digest) in expected {
+        let got = prediction_digest(name);
+        listing.push_str(&format!("(\"{name}\", \"{got}\"),\n"));
+        if got != *digest {
+            wrong.push(*name);
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "{wrong:?} differ; digests now:\n{listing}"
+    );
 }

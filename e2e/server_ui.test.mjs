@@ -347,7 +347,7 @@ test("a malformed CSV upload lists its bad lines and stores nothing; a good one 
   await page.setInputFiles("#upload-file", { name: "bad.csv", mimeType: "text/csv", buffer: Buffer.from(bad) });
   await page.locator("#upload-errors").waitFor();
   const errors = await text("#upload-errors");
-  assert.match(errors, /bad\.csv line 3/);
+  assert.match(errors, /bad\.csv line 3/i);
   assert.match(errors, /line 4/);
   const after = await page.evaluate(() => fetch("/api/uploads").then((r) => r.json()));
   assert.equal(after.length, before.length, "nothing stored");
@@ -360,8 +360,85 @@ test("a malformed CSV upload lists its bad lines and stores nothing; a good one 
   await waitForText("#stat-rows", "3");
 });
 
+test("the Lab runs a model family in the worker, fills a sortable leaderboard, records each result with its verdict", async () => {
+  await page.goto(baseUrl + "/lab");
+  await page.locator("#lab-family").waitFor();
+  await page.locator("#lab-family").selectOption("logistic");
+  await page.locator("#lab-train").fill("1000");
+  await page.locator("#lab-test").fill("500");
+  await page.locator("#lab-local-verdict.allowed").waitFor();
+  const selected = await text("#lab-selection");
+  const total = Number(selected.match(/^(\d+) model/)[1]);
+  assert.ok(total >= 8, selected);
+  await page.locator("#lab-run").click();
+  await page.locator('#lab-progress[data-state="finished"]').waitFor({ timeout: 120_000 });
+  assert.match(await text("#lab-progress-text"), new RegExp(`^${total} / ${total} models`));
+  assert.equal(await page.locator("#leaderboard tbody tr").count(), total);
+  // Every row is recorded through the server, allowed by the rules.
+  await page.waitForFunction(
+    (n) => [...document.querySelectorAll("#leaderboard tbody tr td:last-child")].filter((td) => /recorded #\d+ \(all\)/.test(td.textContent)).length === n,
+    total,
+  );
+  const results = await page.evaluate(() => fetch("/api/results").then((r) => r.json()));
+  assert.ok(results.length >= total);
+  assert.equal(results[0].verdict.allowed, true);
+  assert.equal(results[0].record.kind, "lab_run");
+  assert.match(results[0].record.data_hash, /^[0-9a-f]{64}$/);
+  // Sorting by Sharpe: descending, then ascending.
+  const sharpe = async () =>
+    page.$$eval("#leaderboard tbody tr", (rows) => rows.map((r) => Number(r.children[3].textContent)));
+  const descending = await sharpe();
+  assert.deepEqual(descending, [...descending].sort((a, b) => b - a));
+  await page.locator('button.sort[data-column="Sharpe"]').click();
+  const ascending = await sharpe();
+  assert.deepEqual(ascending, [...ascending].sort((a, b) => a - b));
+  // Details: equity curve and predictions against reality.
+  await page.locator("#leaderboard tbody tr th button").first().click();
+  await page.locator("#model-details").waitFor();
+  assert.equal(await page.locator("#model-details figure.chart").count(), 2);
+  assert.equal(await page.locator("#model-details path.line").count(), 4);
+});
+
+test("cancelling a whole-catalog run stops within a second and the page stays responsive", async () => {
+  await page.goto(baseUrl + "/lab");
+  await page.locator("#lab-scope").waitFor();
+  await page.locator("#lab-scope").selectOption("all");
+  await page.locator("#lab-train").fill("1000");
+  await page.locator("#lab-test").fill("250");
+  await page.locator("#lab-run").click();
+  await page.locator('#lab-progress[data-state="running"]').waitFor({ timeout: 60_000 });
+  await page.waitForFunction(() => document.querySelectorAll("#leaderboard tbody tr").length >= 1, null, { timeout: 120_000 });
+  const clicked = Date.now();
+  await page.locator("#lab-cancel").click();
+  await page.locator('#lab-progress[data-state="cancelled"]').waitFor({ timeout: 1_000 });
+  assert.ok(Date.now() - clicked < 1_000, "cancel took too long");
+  const rowsAtCancel = await page.locator("#leaderboard tbody tr").count();
+  // The main thread answers at once while and after cancelling.
+  const started = Date.now();
+  await page.evaluate(() => 1 + 1);
+  assert.ok(Date.now() - started < 500);
+  await page.waitForTimeout(1_500);
+  assert.equal(await page.locator("#leaderboard tbody tr").count(), rowsAtCancel, "no model finished after cancel");
+  assert.match(await text("#lab-progress-text"), /cancelled/);
+});
+
+test("model benchmark runs in the browser's lab worker (printed for the notes)", async () => {
+  await page.goto(baseUrl + "/bench");
+  await page.locator("#run-model-bench").click();
+  await page.locator("#model-bench-results").waitFor({ timeout: 300_000 });
+  const rows = await page.$$eval("#model-bench-results tbody tr", (trs) =>
+    trs.map((tr) => ({ model: tr.dataset.model, fit_ms: Number(tr.dataset.fitMs), predict_ms: Number(tr.dataset.predictMs), rows: Number(tr.dataset.rows), features: Number(tr.dataset.features) })),
+  );
+  assert.equal(rows.length, 10);
+  for (const row of rows) {
+    assert.ok(row.fit_ms > 0 && Number.isFinite(row.predict_ms), JSON.stringify(row));
+    assert.ok(row.rows >= 4_000 && row.features >= 15, JSON.stringify(row));
+    console.log(`model bench (browser): ${row.model} fit ${row.fit_ms.toFixed(1)} ms, predict ${row.predict_ms.toFixed(1)} ms on ${row.rows} x ${row.features}`);
+  }
+});
+
 test("every server screen fits 360 px with labelled, touch-sized controls and no inline styles", async () => {
-  for (const path of ["/", "/audit", "/compliance", "/data"]) {
+  for (const path of ["/", "/audit", "/compliance", "/data", "/lab"]) {
     await page.goto(baseUrl + path);
     await waitForText("#goal-text", GOAL_2);
     if (path === "/") {
@@ -371,6 +448,8 @@ test("every server screen fits 360 px with labelled, touch-sized controls and no
       await page.locator("#audit-list .audit-entry").first().waitFor();
     } else if (path === "/data") {
       await page.locator("#dataset-list li").first().waitFor();
+    } else if (path === "/lab") {
+      await page.locator("#lab-local-verdict").waitFor();
     } else {
       await page.locator("#rules-version").waitFor();
     }

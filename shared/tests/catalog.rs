@@ -73,7 +73,7 @@ fn every_entry_evaluates_honestly_and_distinctly() {
                 continue;
             }
         };
-        let record = report.to_result_record("bundled");
+        let record = report.to_result_record("bundled", "sp500");
         if let Some((metric, value)) = record.metrics.iter().find(|(_, v)| !v.is_finite()) {
             failures.push(format!("{name}: metric {metric} is {value}"));
         }

@@ -36,4 +36,7 @@ fn main() {
     });
     scope.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
     on_message.forget();
+    if let Ok(text) = serde_json::to_string(&LabEvent::Ready) {
+        let _ = scope.post_message(&JsValue::from_str(&text));
+    }
 }

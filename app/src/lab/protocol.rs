@@ -41,6 +41,9 @@ pub enum LabRequest {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum LabEvent {
+    /// The worker has loaded and listens: the page sends its request now
+    /// (a message posted before the WASM module runs would be lost).
+    Ready,
     /// The dataset is built; `total` models will run.
     Started {
         /// Models to run.
@@ -89,6 +92,20 @@ pub struct BenchTiming {
     /// Features.
     pub features: usize,
 }
+
+/// The catalog entries the model benchmark times (the main families).
+pub const BENCH_MODELS: [&str; 10] = [
+    "linear_regression_ols",
+    "ridge_alpha_1",
+    "logistic_l2_c_1",
+    "kmeans_k4",
+    "gaussian_nb_var_smoothing_1e_9",
+    "knn_clf_k15",
+    "random_forest_clf_100_sqrt",
+    "extra_trees_clf_100_sqrt",
+    "gradient_boosting_clf_100_lr0_1_depth3",
+    "mlp_clf_relu_32_16_alpha_0_0001",
+];
 
 /// The catalog entries a run over `target` may use: classification runs
 /// take classifiers and clusterers (regime labels), regression runs take

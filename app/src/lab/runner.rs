@@ -1,5 +1,6 @@
 //! The Lab screen's handle on its worker: a plain `web_sys::Worker` loaded
-//! through Trunk's loader shim, JSON messages both ways. Cancelling
+//! through Trunk's loader shim, JSON messages both ways; the request is
+//! sent when the worker reports `Ready`. Cancelling
 //! terminates the worker immediately (however long the current model
 //! would take); the next run starts a fresh one.
 
@@ -38,6 +39,7 @@ impl LabRunner {
         let text = serde_json::to_string(request).map_err(|e| e.to_string())?;
         let worker = Worker::new(LAB_WORKER_LOADER)
             .map_err(|e| format!("cannot start the lab worker: {e:?}"))?;
+        let for_ready = worker.clone();
         let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
             let event = event
                 .data()
@@ -46,12 +48,18 @@ impl LabRunner {
                 .unwrap_or_else(|| LabEvent::Failed {
                     message: "the lab worker sent an unreadable message".to_string(),
                 });
+            if event == LabEvent::Ready {
+                // The request goes once the worker listens.
+                if let Err(error) = for_ready.post_message(&text.as_str().into()) {
+                    on_event(LabEvent::Failed {
+                        message: format!("cannot send to the lab worker: {error:?}"),
+                    });
+                }
+                return;
+            }
             on_event(event);
         });
         worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
-        worker
-            .post_message(&text.into())
-            .map_err(|e| format!("cannot send to the lab worker: {e:?}"))?;
         *self.current.borrow_mut() = Some(Running {
             worker,
             _on_message: on_message,

@@ -1,12 +1,19 @@
 //! The benchmark screen (`/bench`, not in the navigation): runs the pricing
 //! kernels in the web worker and shows their throughput in this browser, to
-//! compare with the native criterion figures.
+//! compare with the native criterion figures; and times model training and
+//! prediction in the lab worker on about 5,000 rows x 20 features of real
+//! S&P 500 data (the same workload as `cargo bench -p shared --bench models`).
 
 use super::format::{fixed, rate};
 use super::runner::WorkerRunner;
+use crate::api;
 use crate::bench::BenchRow;
+use crate::lab::protocol::{BenchTiming, LabEvent, LabRequest, BENCH_MODELS};
+use crate::lab::runner::LabRunner;
 use crate::worker::{WorkerRequest, WorkerResponse};
 use leptos::prelude::*;
+use leptos::task::spawn_local;
+use shared::api::DataRequest;
 
 /// The screen.
 #[component]
@@ -47,6 +54,82 @@ pub fn BenchPage() -> impl IntoView {
                     </table>
                 })}
             </section>
+            <ModelBench />
         </div>
+    }
+}
+
+/// Fit and predict times of the main model families in the lab worker.
+#[component]
+fn ModelBench() -> impl IntoView {
+    let timings = RwSignal::new(None::<Result<Vec<BenchTiming>, String>>);
+    let running = RwSignal::new(false);
+    let runner = StoredValue::new_local(LabRunner::default());
+    let run = move |_| {
+        running.set(true);
+        timings.set(None);
+        let runner = runner.get_value();
+        spawn_local(async move {
+            let request = DataRequest {
+                source: "bundled".into(),
+                symbol: "sp500".into(),
+                from: None,
+                to: None,
+                timespan: None,
+                multiplier: None,
+            };
+            let series = match api::data(&request).await {
+                Ok(response) => response.series,
+                Err(error) => {
+                    timings.set(Some(Err(error.message())));
+                    return running.set(false);
+                }
+            };
+            let lab = LabRequest::Bench {
+                series,
+                rows: 5_000,
+                models: BENCH_MODELS.iter().map(|s| s.to_string()).collect(),
+            };
+            let for_events = runner.clone();
+            let started = runner.start(&lab, move |event| {
+                match event {
+                    LabEvent::Bench { timings: t } => timings.set(Some(Ok(t))),
+                    LabEvent::Failed { message } => timings.set(Some(Err(message))),
+                    _ => return,
+                }
+                running.set(false);
+                for_events.finish();
+            });
+            if let Err(error) = started {
+                timings.set(Some(Err(error)));
+                running.set(false);
+            }
+        });
+    };
+    view! {
+        <section class="card" aria-labelledby="model-bench-title">
+            <h2 id="model-bench-title">"Model benchmark (this browser)"</h2>
+            <p class="muted">"Trains and predicts each model once, single-threaded in the lab worker, on the last 5,000 rows of the S&P 500 features."</p>
+            <button type="button" id="run-model-bench" on:click=run disabled=move || running.get()>
+                {move || if running.get() { "Running…" } else { "Run model benchmark" }}
+            </button>
+            {move || timings.get().map(|t| match t {
+                Err(message) => view! { <p class="error" role="alert">{message}</p> }.into_any(),
+                Ok(rows) => view! {
+                    <table class="bench-results" id="model-bench-results">
+                        <thead><tr><th scope="col">"Model"</th><th scope="col">"Fit ms"</th><th scope="col">"Predict ms"</th></tr></thead>
+                        <tbody>
+                            {rows.into_iter().map(|r| view! {
+                                <tr data-model=r.name.clone() data-fit-ms=r.fit_ms.to_string() data-predict-ms=r.predict_ms.to_string() data-rows=r.rows.to_string() data-features=r.features.to_string()>
+                                    <th scope="row">{r.name.clone()}</th>
+                                    <td>{fixed(r.fit_ms, 1)}</td>
+                                    <td>{fixed(r.predict_ms, 1)}</td>
+                                </tr>
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                }.into_any(),
+            })}
+        </section>
     }
 }

@@ -243,7 +243,7 @@ pub fn LabPage() -> impl IntoView {
                     now_ms: started,
                     state: "running",
                 }));
-                let source = request.source.clone();
+                let (source, symbol) = (request.source.clone(), request.symbol.clone());
                 let lab = LabRequest::Run {
                     series: response.series,
                     features: FeatureSpec::default(),
@@ -268,7 +268,10 @@ pub fn LabPage() -> impl IntoView {
                                 p.now_ms = now_ms();
                             }
                         });
-                        let record = outcome.as_ref().ok().map(|r| r.to_result_record(&source));
+                        let record = outcome
+                            .as_ref()
+                            .ok()
+                            .map(|r| r.to_result_record(&source, &symbol));
                         rows.update(|rows| {
                             rows.push(Row {
                                 name: name.clone(),
@@ -311,7 +314,7 @@ pub fn LabPage() -> impl IntoView {
                         message.set(Some(text));
                         for_events.finish();
                     }
-                    LabEvent::Bench { .. } => {}
+                    LabEvent::Bench { .. } | LabEvent::Ready => {}
                 });
                 if let Err(error) = started {
                     progress.set(None);

@@ -469,8 +469,10 @@ impl ModelReport {
     /// family and params plus the walk-forward settings as params
     /// `train_window`, `test_window`, `gap`, `horizon_days`, `cost_bps`
     /// (numbers) and `window` (text), which win over model params of the
-    /// same name; `source` is the data source's wire name (e.g. `bundled`).
-    pub fn to_result_record(&self, source: &str) -> ResultRecord {
+    /// same name; `source` is the data source's wire name (e.g. `bundled`) and
+    /// `symbol` the data as that source names it (a bundled dataset id such
+    /// as `sp500`, an upload id, a ticker), which the rules check.
+    pub fn to_result_record(&self, source: &str, symbol: &str) -> ResultRecord {
         let mut params = self.spec.params.clone();
         for (name, value) in [
             ("train_window", self.config.train_rows as f64),
@@ -492,7 +494,7 @@ impl ModelReport {
             params,
             seed: self.seed,
             source: source.to_string(),
-            symbol: self.symbol.clone(),
+            symbol: symbol.to_string(),
             data_hash: self.data_hash.clone(),
             code_version: self.code_version.clone(),
             metrics: self.metrics(),
@@ -666,7 +668,7 @@ mod tests {
             assert_eq!(report.n_test_rows, 120 - 32);
             assert_eq!(report.predictions.len(), report.n_test_rows);
             assert_eq!(report.equity_curve.len(), report.n_test_rows);
-            let record = report.to_result_record("bundled");
+            let record = report.to_result_record("bundled", "sp500");
             let verdict = check_result(&Rules::default_rules(), &record);
             assert!(verdict.allowed, "{verdict:?}");
             assert!(record.metrics.contains_key("sharpe"));

@@ -3,68 +3,12 @@
 // Run by scripts/test.sh with MLTRAINER_SERVER_BIN and MLTRAINER_DIST set.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { chromium } from "playwright-core";
+import { contrastReport as pageContrast, layoutReport, openSession, stopServer } from "./support.mjs";
 
-const SERVER_BIN = process.env.MLTRAINER_SERVER_BIN;
-const DIST = process.env.MLTRAINER_DIST;
-const CHROMIUM = process.env.CHROMIUM_BIN || "/usr/bin/chromium";
-const CHROME_ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-  "--no-first-run",
-  "--disable-dev-shm-usage",
-];
-
-let server;
+let session;
 let baseUrl;
-let browser;
 let context;
 let page;
-let profileDir;
-const problems = [];
-
-/** Starts the server on an ephemeral port and resolves with its URL. */
-function startServer() {
-  return new Promise((resolve, reject) => {
-    const dataDir = mkdtempSync(join(tmpdir(), "mltrainer-e2e-data-"));
-    const child = spawn(SERVER_BIN, ["--addr", "127.0.0.1:0", "--dist", DIST], {
-      stdio: ["ignore", "pipe", "pipe"],
-      env: { ...process.env, MLTRAINER_DATA_DIR: dataDir },
-    });
-    let out = "";
-    const timer = setTimeout(() => reject(new Error(`server did not start: ${out}`)), 30_000);
-    child.stdout.on("data", (chunk) => {
-      out += chunk;
-      const match = out.match(/listening on (http:\/\/[^\s]+)/);
-      if (match) {
-        clearTimeout(timer);
-        resolve({ child, url: match[1].replace(/\/$/, "") });
-      }
-    });
-    child.stderr.on("data", () => {});
-    child.on("exit", (code) => {
-      clearTimeout(timer);
-      reject(new Error(`server exited with ${code}: ${out}`));
-    });
-  });
-}
-
-function stopServer() {
-  return new Promise((resolve) => {
-    if (!server || server.exitCode !== null) return resolve();
-    server.removeAllListeners("exit");
-    server.on("exit", () => resolve());
-    server.kill("SIGTERM");
-  });
-}
 
 async function text(selector) {
   return (await page.locator(selector).textContent()).trim();
@@ -77,25 +21,14 @@ async function typeInto(selector, value) {
 }
 
 before(async () => {
-  assert.ok(SERVER_BIN && DIST, "MLTRAINER_SERVER_BIN and MLTRAINER_DIST must be set");
-  const started = await startServer();
-  server = started.child;
-  baseUrl = started.url;
-  profileDir = mkdtempSync(join(tmpdir(), "mltrainer-e2e-"));
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROME_ARGS, headless: true });
-  context = await browser.newContext({ viewport: { width: 360, height: 740 }, deviceScaleFactor: 2, hasTouch: true });
-  page = await context.newPage();
-  page.on("console", (msg) => {
-    if (msg.type() === "error") problems.push(msg.text());
-  });
-  page.on("pageerror", (err) => problems.push(String(err)));
+  session = await openSession();
+  ({ baseUrl, context, page } = session);
 });
 
 after(async () => {
-  await browser?.close();
-  await stopServer();
-  if (profileDir) rmSync(profileDir, { recursive: true, force: true });
+  await session?.close();
 });
+
 
 test("pricing updates as the user types", async () => {
   await page.goto(baseUrl + "/");
@@ -184,60 +117,17 @@ test("payoff chart and heatmap are drawn", async () => {
 });
 
 test("the layout fits a 360 px phone, every control is labelled and touch-sized", async () => {
-  const report = await page.evaluate(() => {
-    const overflow = document.scrollingElement.scrollWidth - window.innerWidth;
-    const controls = [...document.querySelectorAll("input, select, button")];
-    const unlabelled = controls
-      .filter((el) => !(el.labels && el.labels.length) && !el.getAttribute("aria-label"))
-      .filter((el) => el.type !== "radio" || !el.labels.length)
-      .map((el) => el.id || el.outerHTML.slice(0, 60));
-    const small = [];
-    for (const el of controls) {
-      // Radio inputs are visually hidden and checkboxes sit inside a
-      // full-height label: the label is the touch target.
-      const target = el.type === "radio" || el.type === "checkbox" ? el.labels[0] : el;
-      const r = target.getBoundingClientRect();
-      if (r.width === 0 && r.height === 0) continue;
-      if (r.height < 44 - 0.5 || r.width < 24) small.push(`${el.id || el.type}: ${r.width}x${r.height}`);
-    }
-    return { overflow, unlabelled, small };
-  });
+  const report = await layoutReport(page);
   assert.ok(report.overflow <= 0, `horizontal overflow of ${report.overflow}px`);
   assert.deepEqual(report.unlabelled, []);
   assert.deepEqual(report.small, []);
+  assert.equal(report.inlineStyles, 0);
 });
 
+
 /** WCAG contrast ratios of the main text/background pairs in the page. */
-async function contrastReport() {
-  return page.evaluate(() => {
-    const parse = (c) => c.match(/[\d.]+/g).slice(0, 3).map(Number);
-    const lum = ([r, g, b]) => {
-      const f = (v) => {
-        v /= 255;
-        return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
-      };
-      return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
-    };
-    const ratio = (a, b) => {
-      const [x, y] = [lum(parse(a)), lum(parse(b))].sort((p, q) => q - p);
-      return (x + 0.05) / (y + 0.05);
-    };
-    const bgOf = (el) => {
-      for (let e = el; e; e = e.parentElement) {
-        const c = getComputedStyle(e).backgroundColor;
-        if (c && !c.startsWith("rgba(0, 0, 0, 0)") && c !== "transparent") return c;
-      }
-      return getComputedStyle(document.body).backgroundColor;
-    };
-    const check = (selector) => {
-      const el = document.querySelector(selector);
-      if (!el) return null;
-      return { selector, ratio: ratio(getComputedStyle(el).color, bgOf(el)) };
-    };
-    return ["body", "h2", ".field label", "#price", ".muted", "th small", "nav a[aria-current]", "nav a:not([aria-current])", "input#spot", ".chart .tick", "footer"]
-      .map(check)
-      .filter(Boolean);
-  });
+function contrastReport() {
+  return pageContrast(page, ["body", "h2", ".field label", "#price", ".muted", "th small", "nav a[aria-current]", "nav a:not([aria-current])", "input#spot", ".chart .tick", "footer"]);
 }
 
 for (const scheme of ["light", "dark"]) {
@@ -336,7 +226,7 @@ test("works offline after one visit: reload with the server stopped and price ag
   // The first load may not be controlled yet; reload once so it is.
   await page.reload();
   await page.waitForFunction(() => navigator.serviceWorker.controller !== null);
-  await stopServer();
+  await stopServer(session.server);
   await context.setOffline(true);
   await page.reload();
   await page.locator("#price").waitFor({ timeout: 20_000 });
@@ -350,6 +240,6 @@ test("works offline after one visit: reload with the server stopped and price ag
 });
 
 test("no script, CSP or runtime errors were logged", async () => {
-  const relevant = problems.filter((p) => !/net::ERR_INTERNET_DISCONNECTED|Failed to load resource/.test(p));
+  const relevant = session.problems.filter((p) => !/net::ERR_INTERNET_DISCONNECTED|Failed to load resource/.test(p));
   assert.deepEqual(relevant, []);
 });

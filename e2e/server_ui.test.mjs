@@ -5,75 +5,16 @@
 // Run by scripts/test.sh with MLTRAINER_SERVER_BIN and MLTRAINER_DIST set.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { chromium } from "playwright-core";
-
-const SERVER_BIN = process.env.MLTRAINER_SERVER_BIN;
-const DIST = process.env.MLTRAINER_DIST;
-const CHROMIUM = process.env.CHROMIUM_BIN || "/usr/bin/chromium";
-const CHROME_ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-  "--no-first-run",
-  "--disable-dev-shm-usage",
-];
+import { contrastReport, layoutReport as pageLayout, openSession } from "./support.mjs";
 
 const GOAL = "Beat buy-and-hold on next-week S&P 500 direction";
 const GOAL_2 = "Forecast the direction of the 10-year Treasury yield from FRED series";
 const SYNTHETIC_GOAL = "Train on synthetic prices until the model works";
 
-let server;
+let session;
 let baseUrl;
-let browser;
 let context;
 let page;
-let tempDir;
-const problems = [];
-
-/** Starts the server on an ephemeral port with a fresh data directory. */
-function startServer() {
-  return new Promise((resolve, reject) => {
-    const child = spawn(SERVER_BIN, ["--addr", "127.0.0.1:0", "--dist", DIST], {
-      stdio: ["ignore", "pipe", "pipe"],
-      // The server creates the data directory itself.
-      env: { ...process.env, MLTRAINER_DATA_DIR: join(tempDir, "data") },
-    });
-    let out = "";
-    let err = "";
-    const timer = setTimeout(() => reject(new Error(`server did not start: ${out}${err}`)), 30_000);
-    child.stdout.on("data", (chunk) => {
-      out += chunk;
-      const match = out.match(/listening on (http:\/\/[^\s]+)/);
-      if (match) {
-        clearTimeout(timer);
-        resolve({ child, url: match[1].replace(/\/$/, "") });
-      }
-    });
-    child.stderr.on("data", (chunk) => {
-      err += chunk;
-    });
-    child.on("exit", (code) => {
-      clearTimeout(timer);
-      reject(new Error(`server exited with ${code}: ${out}${err}`));
-    });
-  });
-}
-
-function stopServer() {
-  return new Promise((resolve) => {
-    if (!server || server.exitCode !== null) return resolve();
-    server.removeAllListeners("exit");
-    server.on("exit", () => resolve());
-    server.kill("SIGTERM");
-  });
-}
 
 async function text(selector) {
   return (await page.locator(selector).first().textContent()).trim();
@@ -133,48 +74,19 @@ async function setGoal(goalText, source, verdictClass) {
 }
 
 /** Overflow, unlabelled controls and small touch targets on the current page. */
-async function layoutReport() {
-  return page.evaluate(() => {
-    const overflow = document.scrollingElement.scrollWidth - window.innerWidth;
-    const controls = [...document.querySelectorAll("input, select, textarea, button")];
-    const named = (el) =>
-      (el.labels && el.labels.length > 0) ||
-      el.getAttribute("aria-label") ||
-      el.getAttribute("aria-labelledby") ||
-      (el.tagName === "BUTTON" && el.textContent.trim() !== "");
-    const unlabelled = controls.filter((el) => !named(el)).map((el) => el.id || el.outerHTML.slice(0, 60));
-    const small = [];
-    for (const el of controls) {
-      const target = el.type === "radio" || el.type === "checkbox" ? el.labels[0] : el;
-      const r = target.getBoundingClientRect();
-      if (r.width === 0 && r.height === 0) continue;
-      if (r.height < 44 - 0.5 || r.width < 24) small.push(`${el.id || el.type}: ${r.width}x${r.height}`);
-    }
-    const inlineStyles = document.querySelectorAll("[style]").length;
-    return { overflow, unlabelled, small, inlineStyles };
-  });
+function layoutReport() {
+  return pageLayout(page);
 }
 
 before(async () => {
-  assert.ok(SERVER_BIN && DIST, "MLTRAINER_SERVER_BIN and MLTRAINER_DIST must be set");
-  tempDir = mkdtempSync(join(tmpdir(), "mltrainer-e2e-server-"));
-  const started = await startServer();
-  server = started.child;
-  baseUrl = started.url;
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROME_ARGS, headless: true });
-  context = await browser.newContext({ viewport: { width: 360, height: 740 }, deviceScaleFactor: 2, hasTouch: true });
-  page = await context.newPage();
-  page.on("console", (msg) => {
-    if (msg.type() === "error") problems.push(msg.text());
-  });
-  page.on("pageerror", (err) => problems.push(String(err)));
+  session = await openSession();
+  ({ baseUrl, context, page } = session);
 });
 
 after(async () => {
-  await browser?.close();
-  await stopServer();
-  if (tempDir) rmSync(tempDir, { recursive: true, force: true });
+  await session?.close();
 });
+
 
 test("local mode: no sign-in anywhere, the goal line and pricing are there", async () => {
   await page.goto(baseUrl + "/");
@@ -466,33 +378,7 @@ for (const scheme of ["light", "dark"]) {
     await page.goto(baseUrl + "/audit");
     await page.locator("#audit-list .badge.refused").first().waitFor();
     await page.emulateMedia({ colorScheme: scheme });
-    const report = await page.evaluate(() => {
-      const parse = (c) => c.match(/[\d.]+/g).slice(0, 3).map(Number);
-      const lum = ([r, g, b]) => {
-        const f = (v) => {
-          v /= 255;
-          return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
-        };
-        return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
-      };
-      const ratio = (a, b) => {
-        const [x, y] = [lum(parse(a)), lum(parse(b))].sort((p, q) => q - p);
-        return (x + 0.05) / (y + 0.05);
-      };
-      const bgOf = (el) => {
-        for (let e = el; e; e = e.parentElement) {
-          const c = getComputedStyle(e).backgroundColor;
-          if (c && !c.startsWith("rgba(0, 0, 0, 0)") && c !== "transparent") return c;
-        }
-        return getComputedStyle(document.body).backgroundColor;
-      };
-      return ["#goal-text", ".goal-label", "#audit-chain p", ".badge.allowed", ".badge.refused", ".badge.none", ".entry-meta", ".entry-hash", ".audit-entry .kind", "nav a:not([aria-current])"]
-        .map((selector) => {
-          const el = document.querySelector(selector);
-          return el && { selector, ratio: ratio(getComputedStyle(el).color, bgOf(el)) };
-        })
-        .filter(Boolean);
-    });
+    const report = await contrastReport(page, ["#goal-text", ".goal-label", "#audit-chain p", ".badge.allowed", ".badge.refused", ".badge.none", ".entry-meta", ".entry-hash", ".audit-entry .kind", "nav a:not([aria-current])"]);
     await page.emulateMedia({ colorScheme: "light" });
     assert.ok(report.length >= 7, JSON.stringify(report));
     assert.deepEqual(report.filter((r) => r.ratio < 4.5), [], JSON.stringify(report));
@@ -539,10 +425,10 @@ test("the API is never cached: offline, server screens say so and pricing still 
 test("no script, CSP or runtime errors were logged", async () => {
   // Error statuses the tests provoke on purpose (422 refusals) and offline
   // fetches are logged by the browser as failed loads; nothing else may be.
-  const relevant = problems.filter((p) => !/net::ERR_INTERNET_DISCONNECTED|Failed to load resource/.test(p));
+  const relevant = session.problems.filter((p) => !/net::ERR_INTERNET_DISCONNECTED|Failed to load resource/.test(p));
   assert.deepEqual(relevant, []);
   assert.deepEqual(
-    problems.filter((p) => /Content Security Policy|Refused to/.test(p)),
+    session.problems.filter((p) => /Content Security Policy|Refused to/.test(p)),
     [],
   );
 });

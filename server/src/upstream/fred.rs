@@ -85,32 +85,7 @@ impl FredClient {
         })
     }
 
-    /// Counts into `stats` (shared with other clients) instead of its own.
-    pub fn with_stats(mut self, stats: Arc<UpstreamStats>) -> Self {
-        self.transport.set_stats(stats);
-        self
-    }
-
-    /// Reads time for the circuit breaker from `clock` (tests move it by hand).
-    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
-        self.transport.set_clock(clock);
-        self
-    }
-
-    /// Whether a key is configured.
-    pub fn is_configured(&self) -> bool {
-        self.transport.key().is_some()
-    }
-
-    /// The counters this client writes.
-    pub fn stats(&self) -> &Arc<UpstreamStats> {
-        self.transport.stats()
-    }
-
-    /// The circuit breaker's state now.
-    pub fn breaker_state(&self) -> BreakerState {
-        self.transport.breaker_state()
-    }
+    super::transport_accessors!();
 
     /// Every observation of `series_id` between `start` and `end`
     /// (`YYYY-MM-DD`, inclusive, each optional), across `offset` pages of

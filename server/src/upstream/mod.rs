@@ -13,6 +13,42 @@
 //! compliance or tag provenance (the data proxy does), and must not log a
 //! URL's query string, a key or an upstream body.
 
+/// The accessors every provider client has over its `transport` field:
+/// `with_stats`, `with_clock`, `is_configured`, `stats`, `breaker_state`.
+/// One definition, expanded inside each client's `impl` block (the client's
+/// module imports `Arc`, `UpstreamStats`, `Clock` and `BreakerState`).
+macro_rules! transport_accessors {
+    () => {
+        /// Counts into `stats` (shared with other clients) instead of its own.
+        pub fn with_stats(mut self, stats: Arc<UpstreamStats>) -> Self {
+            self.transport.set_stats(stats);
+            self
+        }
+
+        /// Reads time for the circuit breaker from `clock` (tests move it by hand).
+        pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+            self.transport.set_clock(clock);
+            self
+        }
+
+        /// Whether a key is configured.
+        pub fn is_configured(&self) -> bool {
+            self.transport.key().is_some()
+        }
+
+        /// The counters this client writes.
+        pub fn stats(&self) -> &Arc<UpstreamStats> {
+            self.transport.stats()
+        }
+
+        /// The circuit breaker's state now.
+        pub fn breaker_state(&self) -> BreakerState {
+            self.transport.breaker_state()
+        }
+    };
+}
+pub(crate) use transport_accessors;
+
 mod breaker;
 mod error;
 mod fred;

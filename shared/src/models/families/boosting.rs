@@ -400,12 +400,7 @@ mod tests {
             } else {
                 &yr
             };
-            let mut model = entry.build().unwrap();
-            model.fit(&x, target, 3).unwrap();
-            let a = model.predict(&x).unwrap();
-            let mut again = entry.build().unwrap();
-            again.fit(&x, target, 3).unwrap();
-            assert_eq!(a, again.predict(&x).unwrap(), "{}", entry.spec.name);
+            let a = crate::models::families::fit_predict_twice(&entry, &x, target, 3);
             let err: f64 = a
                 .iter()
                 .zip(target)

@@ -406,12 +406,7 @@ mod tests {
             } else {
                 &yr
             };
-            let mut model = entry.build().unwrap();
-            model.fit(&x, target, 7).unwrap();
-            let a = model.predict(&x).unwrap();
-            let mut again = entry.build().unwrap();
-            again.fit(&x, target, 7).unwrap();
-            assert_eq!(a, again.predict(&x).unwrap(), "{}", entry.spec.name);
+            let a = crate::models::families::fit_predict_twice(&entry, &x, target, 7);
             // Share of rows on the wrong side of the rule (labels 0/1,
             // returns -0.01/+0.01).
             let cut = if entry.spec.task == Task::Classification {

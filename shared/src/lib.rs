@@ -6,10 +6,12 @@
 //! clock, threads or an async runtime. Callers pass everything in, including
 //! "today" and random seeds, so every result can be repeated exactly.
 
+pub mod actions;
 pub mod api;
 pub mod calendar;
 pub mod compliance;
 pub mod data;
 pub mod features;
+pub mod memory;
 pub mod models;
 pub mod pricing;

@@ -7,12 +7,18 @@
 
 mod audit;
 mod auth;
+mod chat;
 mod data;
 mod goal;
 mod results;
 
 pub use audit::{AuditEntry, AuditPage, AuditQuery, BrokenLink, ChainReport};
 pub use auth::{LoginRequest, Me, RefreshRequest, Role, TokenPair};
+pub use chat::{
+    ChatEvent, ChatMessage, ChatRequest, CoachStatus, ConversationDetail, ConversationNote,
+    ConversationSummary, ImportReport, ImportRequest, ImportSkip, MessageRole, PruneReport,
+    PruneRequest, ResultMessageRequest, SearchHit, SearchQuery, TokenUsage, MAX_MESSAGE_CHARS,
+};
 pub use data::{DataRequest, DataResponse, DatasetSummary, UploadSummary};
 pub use goal::{Goal, GoalRequest, GoalState};
 pub use results::{ParamValue, ResultRecord, StoredResult};

@@ -30,6 +30,9 @@ pub const ENV_PUBLIC_ORIGIN: &str = "MLTRAINER_PUBLIC_ORIGIN";
 pub const ENV_POLYGON_BASE_URL: &str = "MLTRAINER_POLYGON_BASE_URL";
 /// Environment variable overriding FRED's base URL (tests, proxies).
 pub const ENV_FRED_BASE_URL: &str = "MLTRAINER_FRED_BASE_URL";
+/// Environment variable: tokens (input plus output) each user may spend on
+/// the coach per UTC day.
+pub const ENV_DAILY_TOKEN_BUDGET: &str = "MLTRAINER_DAILY_TOKEN_BUDGET";
 /// The data directory used when neither `--data-dir` nor `MLTRAINER_DATA_DIR` is given.
 pub const DEFAULT_DATA_DIR: &str = "mltrainer-data";
 /// Polygon's public API.
@@ -70,6 +73,13 @@ Environment:
   MLTRAINER_LOGIN_PER_MINUTE, MLTRAINER_EXPENSIVE_PER_MINUTE  rate limits [default: 10, 120]
   POLYGON_API_KEY, FRED_API_KEY  switch on the live data sources (never logged)
   MLTRAINER_POLYGON_BASE_URL, MLTRAINER_FRED_BASE_URL  provider base URLs [default: the public APIs]
+  ANTHROPIC_API_KEY         the coach answers with Anthropic's Messages API (never logged)
+  MLTRAINER_ANTHROPIC_MODEL, MLTRAINER_ANTHROPIC_BASE_URL  its model and base URL
+  MLTRAINER_OPENAI_BASE_URL any OpenAI-compatible server (OpenAI, llama.cpp, Ollama, vLLM)
+  MLTRAINER_OPENAI_MODEL, OPENAI_API_KEY  its model (required) and optional key
+  MLTRAINER_LLM_PROVIDER    anthropic|openai|rules: force one when several are set
+                            (with none configured, the built-in rule coach answers)
+  MLTRAINER_DAILY_TOKEN_BUDGET  coach tokens per user per UTC day [default: 200000]
   RUST_LOG                  log filter, e.g. debug or server=debug,tower_http=debug [default: info]
 
 Once listening, prints one line to stdout: mlTrainer listening on http://IP:PORT/
@@ -96,6 +106,10 @@ pub struct Config {
     pub polygon_base_url: String,
     /// FRED's base URL.
     pub fred_base_url: String,
+    /// The coach's environment (LLM providers and keys), read at start.
+    pub coach_env: crate::coach::env::CoachEnv,
+    /// The coach's limits.
+    pub coach: crate::coach::CoachSettings,
 }
 
 /// A secret from the environment: compared, never printed.
@@ -120,6 +134,8 @@ impl Default for Config {
             public_origin: None,
             polygon_base_url: DEFAULT_POLYGON_BASE_URL.to_string(),
             fred_base_url: DEFAULT_FRED_BASE_URL.to_string(),
+            coach_env: crate::coach::env::CoachEnv::default(),
+            coach: crate::coach::CoachSettings::default(),
         }
     }
 }
@@ -200,6 +216,9 @@ pub enum ConfigError {
         /// The variable it came from.
         origin: &'static str,
     },
+    /// A token budget that is not a whole number in range.
+    #[error("{ENV_DAILY_TOKEN_BUDGET} must be a whole number from 1000 to 1000000000, not {0:?}")]
+    InvalidTokenBudget(String),
     /// The signing secret is too short.
     #[error("{ENV_JWT_SECRET} must have at least 32 bytes (it has {0}); generate one with `openssl rand -hex 32`")]
     ShortSecret(usize),
@@ -294,6 +313,16 @@ impl Command {
                 ))
             }
         };
+        let mut coach = crate::coach::CoachSettings::default();
+        if let Some(value) = text(ENV_DAILY_TOKEN_BUDGET) {
+            coach.daily_token_budget = value
+                .trim()
+                .parse::<u64>()
+                .ok()
+                .filter(|n| (1_000..=1_000_000_000).contains(n))
+                .ok_or(ConfigError::InvalidTokenBudget(value))?;
+        }
+        let coach_env = crate::coach::env::CoachEnv::capture(|name| text(name));
         Ok(Self::Serve(Config {
             addr,
             dist,
@@ -306,6 +335,8 @@ impl Command {
                 .unwrap_or_else(|| DEFAULT_POLYGON_BASE_URL.to_string()),
             fred_base_url: text(ENV_FRED_BASE_URL)
                 .unwrap_or_else(|| DEFAULT_FRED_BASE_URL.to_string()),
+            coach_env,
+            coach,
         }))
     }
 
@@ -492,6 +523,29 @@ mod tests {
             serve(&[], &[(ENV_ADDR, ""), (ENV_DIST, "")]),
             Config::default()
         );
+    }
+
+    #[test]
+    fn coach_budget_and_environment() {
+        let config = serve(
+            &[],
+            &[
+                (ENV_DAILY_TOKEN_BUDGET, "50000"),
+                ("ANTHROPIC_API_KEY", "sk-SENTINEL-config"),
+            ],
+        );
+        assert_eq!(config.coach.daily_token_budget, 50_000);
+        assert_eq!(
+            config.coach_env.get("ANTHROPIC_API_KEY").as_deref(),
+            Some("sk-SENTINEL-config")
+        );
+        assert!(!format!("{config:?}").contains("SENTINEL"));
+        for bad in ["0", "-5", "lots", "999"] {
+            assert_eq!(
+                parse(&[], &[(ENV_DAILY_TOKEN_BUDGET, bad)]),
+                Err(ConfigError::InvalidTokenBudget(bad.to_string()))
+            );
+        }
     }
 
     #[test]

@@ -15,6 +15,7 @@
 pub mod admin;
 pub mod auth;
 pub mod cache_policy;
+pub mod coach;
 pub mod config;
 pub mod cors;
 pub mod csp;
@@ -71,6 +72,9 @@ pub enum StartError {
     /// A provider's base URL is not usable.
     #[error(transparent)]
     Upstream(#[from] upstream::UpstreamError),
+    /// The LLM provider's settings are not usable.
+    #[error("coach: {0}")]
+    Llm(#[from] llm::LlmError),
 }
 
 /// Builds the router for `config`: the API, `/healthz`, `/readyz`,
@@ -158,6 +162,13 @@ pub fn build_state(config: &Config) -> Result<state::AppState, StartError> {
         upstream::ApiKey::fred_from_env(),
         settings,
     )?;
+    let llm = llm::LlmConfig::from_lookup(|name| config.coach_env.get(name))?.build()?;
+    let coach = coach::Coach::new(llm, config.coach);
+    tracing::info!(
+        provider = coach.provider_name(),
+        model = coach.model(),
+        "coach ready"
+    );
     let rules = shared::compliance::Rules::default_rules();
     Ok(state::AppState {
         store,
@@ -168,5 +179,6 @@ pub fn build_state(config: &Config) -> Result<state::AppState, StartError> {
         limits: std::sync::Arc::new(limits::RateLimits::new(config.limits)),
         data: std::sync::Arc::new(data_proxy::DataProxy::new(polygon, fred, stats)),
         metrics: std::sync::Arc::new(metrics::Metrics::default()),
+        coach,
     })
 }

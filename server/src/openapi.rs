@@ -152,6 +152,30 @@ pub const ROUTES: &[RouteDoc] = &[
         &["unauthenticated", "malformed_body"],
     ),
     route(
+        "post",
+        "/api/chat",
+        "Ask the coach: the answer streams as server-sent events (ChatEvent frames)",
+        Writer,
+        Some("ChatRequest"),
+        (200, "text/event-stream"),
+        &[
+            "invalid_message",
+            "not_found",
+            "token_budget_spent",
+            "rate_limited",
+            "forbidden",
+        ],
+    ),
+    route(
+        "get",
+        "/api/chat/status",
+        "The coach in use and today's token use",
+        Reader,
+        None,
+        (200, "CoachStatus"),
+        &["unauthenticated"],
+    ),
+    route(
         "get",
         "/api/goal",
         "Current goal and history",
@@ -314,6 +338,9 @@ fn content(type_name: &str) -> Value {
         "empty" => json!({}),
         "text" => json!({ "text/plain": { "schema": { "type": "string" } } }),
         "text/csv" => json!({ "text/csv": { "schema": { "type": "string" } } }),
+        "text/event-stream" => json!({ "text/event-stream": {
+            "schema": { "type": "string", "x-rust-type": "shared::api::ChatEvent" }
+        } }),
         name => {
             json!({ "application/json": { "schema": { "x-rust-type": format!("shared::api::{name}") } } })
         }

@@ -1,6 +1,6 @@
 //! [`AppState`]: what every handler shares — the store, the compliance
 //! rules in force, signing keys, local mode's user, rate limits, the data
-//! proxy and metrics. Built once at start; the rules never change after.
+//! proxy, metrics and the coach. Built once at start; the rules never change after.
 
 use std::sync::Arc;
 
@@ -8,6 +8,7 @@ use shared::compliance::{Rules, Verdict};
 use shared::pricing::dates::Date;
 
 use crate::auth::{Session, SigningKeys};
+use crate::coach::Coach;
 use crate::data_proxy::DataProxy;
 use crate::limits::RateLimits;
 use crate::metrics::Metrics;
@@ -34,6 +35,8 @@ pub struct AppState {
     pub data: Arc<DataProxy>,
     /// Prometheus metrics.
     pub metrics: Arc<Metrics>,
+    /// The coach: an LLM provider or the rule coach, and its limits.
+    pub coach: Coach,
 }
 
 impl AppState {

@@ -4,6 +4,7 @@
 
 mod audit;
 mod auth;
+mod chat;
 mod compliance;
 mod data;
 mod goal;
@@ -29,6 +30,8 @@ pub fn router() -> Router<AppState> {
         .route("/api/auth/logout", post(auth::logout))
         .route("/api/compliance/rules", get(compliance::rules))
         .route("/api/compliance/check", post(compliance::check))
+        .route("/api/chat", post(chat::chat))
+        .route("/api/chat/status", get(chat::status))
         .route("/api/goal", get(goal::get_goal).put(goal::put_goal))
         .route(
             "/api/results",

@@ -1,0 +1,73 @@
+//! The coach's part of the environment, captured once by
+//! [`crate::config`] so that the server's configuration stays a plain,
+//! comparable value. Values (keys among them) are never printed: `Debug`
+//! shows variable names only.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// Variables the coach reads: the LLM providers' settings and keys.
+pub const COACH_VARIABLES: &[&str] = &[
+    "ANTHROPIC_API_KEY",
+    "MLTRAINER_ANTHROPIC_MODEL",
+    "MLTRAINER_ANTHROPIC_BASE_URL",
+    "OPENAI_API_KEY",
+    "MLTRAINER_OPENAI_BASE_URL",
+    "MLTRAINER_OPENAI_MODEL",
+    "MLTRAINER_LLM_PROVIDER",
+];
+
+/// The coach's variables as they were when the server started.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct CoachEnv {
+    values: BTreeMap<&'static str, String>,
+}
+
+impl CoachEnv {
+    /// Reads [`COACH_VARIABLES`] through `lookup`; empty values count as unset.
+    pub fn capture(lookup: impl Fn(&str) -> Option<String>) -> Self {
+        let values = COACH_VARIABLES
+            .iter()
+            .filter_map(|name| {
+                lookup(name)
+                    .filter(|value| !value.trim().is_empty())
+                    .map(|value| (*name, value))
+            })
+            .collect();
+        Self { values }
+    }
+
+    /// The value of `name`, if it was set.
+    pub fn get(&self, name: &str) -> Option<String> {
+        self.values.get(name).cloned()
+    }
+}
+
+impl fmt::Debug for CoachEnv {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_set().entries(self.values.keys()).finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_names_variables_never_values() {
+        let env = CoachEnv::capture(|name| {
+            (name == "ANTHROPIC_API_KEY").then(|| "sk-SENTINEL-debug".to_string())
+        });
+        let shown = format!("{env:?}");
+        assert!(shown.contains("ANTHROPIC_API_KEY"), "{shown}");
+        assert!(!shown.contains("SENTINEL"), "{shown}");
+        assert_eq!(env.get("ANTHROPIC_API_KEY").as_deref(), Some("sk-SENTINEL-debug"));
+        assert_eq!(env.get("OPENAI_API_KEY"), None);
+    }
+
+    #[test]
+    fn blank_values_are_unset() {
+        let env = CoachEnv::capture(|_| Some("  ".to_string()));
+        assert_eq!(env, CoachEnv::default());
+    }
+}

@@ -845,9 +845,8 @@ fn lab(ctx: &ActionContext, low: &str, tokens: &[Token]) -> Result<RunLab, Refus
     let test = keyed(tokens, &mut used, &["test", "testing", "test_rows"]);
     let train = keyed(tokens, &mut used, &["train", "training", "train_rows"])
         .or_else(|| keyed(tokens, &mut used, &["rows"]));
-    let horizon = keyed(tokens, &mut used, &["horizon", "ahead"])
-        .map(|(v, _)| v)
-        .or_else(|| with_unit(tokens, &mut used, Unit::trading_days))
+    let horizon = with_unit(tokens, &mut used, Unit::trading_days)
+        .or_else(|| keyed(tokens, &mut used, &["horizon", "ahead"]).map(|(v, _)| v))
         .or_else(|| {
             [
                 ("next day", 1.0),
@@ -910,14 +909,18 @@ fn lab(ctx: &ActionContext, low: &str, tokens: &[Token]) -> Result<RunLab, Refus
             }
         },
     };
+    // "logistic regression" names a classifier, not the return target.
+    let target_words = low
+        .replace("logistic regression", "logistic")
+        .replace("linear regression", "linear");
     let asked_target = if ["return", "returns", "regression", "regressor", "regressors"]
         .iter()
-        .any(|w| has(low, w))
+        .any(|w| has(&target_words, w))
     {
         Some(LabTarget::Return)
     } else if ["direction", "classification", "classifier", "up or down"]
         .iter()
-        .any(|w| has(low, w))
+        .any(|w| has(&target_words, w))
     {
         Some(LabTarget::Direction)
     } else {
@@ -949,17 +952,15 @@ fn lab(ctx: &ActionContext, low: &str, tokens: &[Token]) -> Result<RunLab, Refus
                     LabTarget::Return
                 }
             });
-            if whole {
-                (
+            match models::default_model(family, target.task()) {
+                Some(name) if !whole => (ModelScope::Model, Some(name.to_string()), target),
+                // A whole family, or one with no entry for the target (which
+                // validation then refuses as a target mismatch).
+                _ => (
                     ModelScope::Family,
                     Some(family.as_str().to_string()),
                     target,
-                )
-            } else {
-                let name = models::default_model(family, target.task())
-                    .unwrap_or(family.as_str())
-                    .to_string();
-                (ModelScope::Model, Some(name), target)
+                ),
             }
         }
         None => {

@@ -65,7 +65,7 @@ impl RunLab {
         WalkForwardConfig {
             train_rows: rows(self.train_rows, LAB_DEFAULTS.train_rows),
             test_rows: rows(self.test_rows, LAB_DEFAULTS.test_rows),
-            gap: rows(self.gap, horizon_gap.max(LAB_DEFAULTS.gap)),
+            gap: rows(self.gap, horizon_gap),
             window: match self.window {
                 Some(WindowKind::Rolling) => Window::Rolling,
                 Some(WindowKind::Expanding) => Window::Expanding,

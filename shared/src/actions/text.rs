@@ -240,8 +240,7 @@ struct Token<'s> {
 
 fn tokens(sentence: &str) -> Vec<Token<'_>> {
     sentence
-        .split(|c: char| c.is_whitespace() || c == '=' || c == ',' && false)
-        .flat_map(|piece| piece.split('='))
+        .split(|c: char| c.is_whitespace() || c == '=')
         .map(|piece| piece.trim_matches(|c: char| ",;:()[]{}\"'`*<>!?".contains(c)))
         .map(|piece| piece.trim_end_matches('.'))
         .filter(|piece| !piece.is_empty())

@@ -379,7 +379,8 @@ mod tests {
 
     #[test]
     fn lab_fields_are_checked() {
-        let cases: Vec<(Box<dyn Fn(&mut RunLab)>, &str, &str)> = vec![
+        type Change = Box<dyn Fn(&mut RunLab)>;
+        let cases: Vec<(Change, &str, &str)> = vec![
             (
                 Box::new(|r| r.source = "polygon".into()),
                 "source",

@@ -9,6 +9,7 @@
 pub mod actions;
 pub mod api;
 pub mod calendar;
+pub mod coach;
 pub mod compliance;
 pub mod data;
 pub mod features;

@@ -17,6 +17,46 @@ use serde::{Deserialize, Serialize};
 
 use crate::compliance::Verdict;
 
+mod convert;
+mod describe;
+mod lab;
+mod models;
+mod schema_check;
+mod text;
+mod tool_call;
+mod tools;
+mod validate;
+
+pub use describe::describe;
+pub use lab::{fits_target, LAB_DEFAULTS};
+pub use models::{default_model, models_for};
+pub use text::parse_text;
+pub use tool_call::parse_tool_call;
+pub use tools::{action_list_text, tool_specs, ToolSpec};
+pub use validate::validate;
+
+/// What validation needs from outside: the compliance rules in force and
+/// "today" (for date bounds). Nothing else, so parsing stays pure.
+#[derive(Clone, Copy, Debug)]
+pub struct ActionContext<'a> {
+    /// The compliance rules in force.
+    pub rules: &'a crate::compliance::Rules,
+    /// Today's date, for the rules' date bounds.
+    pub today: crate::pricing::dates::Date,
+}
+
+impl Action {
+    /// The tool name of this action, its snake_case tag (e.g. `run_lab`).
+    pub fn tool_name(&self) -> &'static str {
+        match self {
+            Action::FetchData(_) => "fetch_data",
+            Action::RunLab(_) => "run_lab",
+            Action::PriceOption(_) => "price_option",
+            Action::SetGoal(_) => "set_goal",
+        }
+    }
+}
+
 /// One action the product can carry out.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(tag = "action", rename_all = "snake_case")]

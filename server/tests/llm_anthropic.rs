@@ -81,7 +81,8 @@ fn texts(events: &[StreamEvent]) -> String {
 #[tokio::test]
 async fn streams_text_with_the_right_request() {
     let fake = FakeLlm::start(vec![Reply::stream(anthropic_text_answer(&[
-        "Hello", ", € and 日本",
+        "Hello",
+        ", € and 日本",
     ]))])
     .await;
     let (result, events) = stream(&provider(&fake, fast_settings(NORMAL_IDLE))).await;
@@ -247,7 +248,10 @@ async fn rate_limits_report_retry_after_ms_when_attempts_run_out() {
     let fake = FakeLlm::start(vec![Reply::status_with(
         429,
         ("retry-after-ms", "7"),
-        anthropic_error("rate_limit_error", "Number of requests has exceeded your rate limit"),
+        anthropic_error(
+            "rate_limit_error",
+            "Number of requests has exceeded your rate limit",
+        ),
     )])
     .await;
     let (result, events) = stream(&provider(&fake, fast_settings(NORMAL_IDLE))).await;
@@ -310,7 +314,11 @@ async fn bad_requests_are_not_retried() {
 
 #[tokio::test]
 async fn a_stream_that_stops_after_text_is_dropped_not_retried() {
-    let cut = format!("{}{}", anthropic_start(5), anthropic_text_block(0, &["Half"]));
+    let cut = format!(
+        "{}{}",
+        anthropic_start(5),
+        anthropic_text_block(0, &["Half"])
+    );
     let fake = FakeLlm::start(vec![Reply::stream(cut)]).await;
     let (result, events) = stream(&provider(&fake, fast_settings(NORMAL_IDLE))).await;
     let error = result.expect_err("dropped");
@@ -335,11 +343,16 @@ async fn a_stream_that_stops_before_any_event_is_retried() {
 #[tokio::test]
 async fn a_stalled_stream_times_out() {
     let fake = FakeLlm::start(vec![Reply::Stream(vec![
-        Piece::Bytes(format!("{}{}", anthropic_start(5), anthropic_text_block(0, &["Hi"]))),
+        Piece::Bytes(format!(
+            "{}{}",
+            anthropic_start(5),
+            anthropic_text_block(0, &["Hi"])
+        )),
         Piece::Stall(Duration::from_secs(10)),
     ])])
     .await;
-    let (result, events) = stream(&provider(&fake, fast_settings(Duration::from_millis(200)))).await;
+    let (result, events) =
+        stream(&provider(&fake, fast_settings(Duration::from_millis(200)))).await;
     assert_eq!(result.expect_err("idle"), LlmError::Timeout);
     assert_eq!(texts(&events), "Hi");
     assert_eq!(fake.count(), 1);
@@ -348,7 +361,11 @@ async fn a_stalled_stream_times_out() {
 #[tokio::test]
 async fn dropping_the_receiver_cancels() {
     let fake = FakeLlm::start(vec![Reply::Stream(vec![
-        Piece::Bytes(format!("{}{}", anthropic_start(5), anthropic_text_block(0, &["First"]))),
+        Piece::Bytes(format!(
+            "{}{}",
+            anthropic_start(5),
+            anthropic_text_block(0, &["First"])
+        )),
         Piece::Stall(Duration::from_secs(10)),
     ])])
     .await;
@@ -368,7 +385,10 @@ async fn dropping_the_receiver_cancels() {
 async fn a_json_answer_is_a_protocol_error_and_refused_connections_are_unavailable() {
     let fake = FakeLlm::start(vec![Reply::Json(r#"{"content":[]}"#.into())]).await;
     let (result, _) = stream(&provider(&fake, fast_settings(NORMAL_IDLE))).await;
-    assert_eq!(result.expect_err("not a stream").code(), "llm_protocol_error");
+    assert_eq!(
+        result.expect_err("not a stream").code(),
+        "llm_protocol_error"
+    );
 
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     let closed = format!("http://{}", listener.local_addr().expect("addr"));
@@ -421,18 +441,35 @@ async fn the_key_never_leaks_even_when_echoed() {
         let (result, events) = stream(&provider(&fake, fast_settings(NORMAL_IDLE))).await;
         // The fake did receive the key, and did echo it.
         assert_eq!(
-            fake.received()[0].headers.get("x-api-key").map(String::as_str),
+            fake.received()[0]
+                .headers
+                .get("x-api-key")
+                .map(String::as_str),
             Some(KEY)
         );
         let error = result.expect_err("fails");
         outputs.push(format!("{error} {error:?} {events:?}"));
     }
-    assert!(outputs[0].contains("invalid x-api-key: [redacted]"), "{}", outputs[0]);
-    assert!(outputs[3].contains("key [redacted] is bad"), "{}", outputs[3]);
+    assert!(
+        outputs[0].contains("invalid x-api-key: [redacted]"),
+        "{}",
+        outputs[0]
+    );
+    assert!(
+        outputs[3].contains("key [redacted] is bad"),
+        "{}",
+        outputs[3]
+    );
     let logs = logs.contents();
-    assert!(logs.contains("LLM attempt failed"), "no events logged: {logs}");
+    assert!(
+        logs.contains("LLM attempt failed"),
+        "no events logged: {logs}"
+    );
     for text in outputs.iter().chain(std::iter::once(&logs)) {
         assert!(!text.contains(KEY), "the key leaked into: {text}");
-        assert!(!text.contains("SENTINEL"), "part of the key leaked into: {text}");
+        assert!(
+            !text.contains("SENTINEL"),
+            "part of the key leaked into: {text}"
+        );
     }
 }

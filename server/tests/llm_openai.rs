@@ -311,12 +311,22 @@ async fn the_key_never_leaks_even_when_echoed() {
         let error = result.expect_err("fails");
         outputs.push(format!("{error} {error:?} {events:?}"));
     }
-    assert!(outputs[0].contains("Incorrect API key provided: [redacted]"), "{}", outputs[0]);
+    assert!(
+        outputs[0].contains("Incorrect API key provided: [redacted]"),
+        "{}",
+        outputs[0]
+    );
     assert!(outputs[2].contains("bad key [redacted]"), "{}", outputs[2]);
     let logs = logs.contents();
-    assert!(logs.contains("LLM attempt failed"), "no events logged: {logs}");
+    assert!(
+        logs.contains("LLM attempt failed"),
+        "no events logged: {logs}"
+    );
     for text in outputs.iter().chain(std::iter::once(&logs)) {
         assert!(!text.contains(KEY), "the key leaked into: {text}");
-        assert!(!text.contains("SENTINEL"), "part of the key leaked into: {text}");
+        assert!(
+            !text.contains("SENTINEL"),
+            "part of the key leaked into: {text}"
+        );
     }
 }

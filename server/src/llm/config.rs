@@ -152,7 +152,10 @@ impl LlmConfig {
                 .map(|v| v.trim().to_owned())
                 .filter(|v| !v.is_empty())
         };
-        let choice = match value(PROVIDER_ENV).map(|v| v.to_ascii_lowercase()).as_deref() {
+        let choice = match value(PROVIDER_ENV)
+            .map(|v| v.to_ascii_lowercase())
+            .as_deref()
+        {
             None | Some("auto") => ProviderChoice::Auto,
             Some("anthropic") => ProviderChoice::Anthropic,
             Some("openai") => ProviderChoice::OpenAi,
@@ -169,15 +172,14 @@ impl LlmConfig {
                 .as_deref()
                 .unwrap_or(DEFAULT_ANTHROPIC_BASE_URL),
         )?;
-        let anthropic =
-            ApiKey::from_lookup(ANTHROPIC_KEY_ENV, |name| lookup(name)).map(|key| {
-                AnthropicConfig {
-                    key,
-                    model: value(ANTHROPIC_MODEL_ENV)
-                        .unwrap_or_else(|| DEFAULT_ANTHROPIC_MODEL.to_owned()),
-                    base_url: anthropic_base,
-                }
-            });
+        let anthropic = ApiKey::from_lookup(ANTHROPIC_KEY_ENV, |name| lookup(name)).map(|key| {
+            AnthropicConfig {
+                key,
+                model: value(ANTHROPIC_MODEL_ENV)
+                    .unwrap_or_else(|| DEFAULT_ANTHROPIC_MODEL.to_owned()),
+                base_url: anthropic_base,
+            }
+        });
         let openai = match value(OPENAI_BASE_URL_ENV) {
             None => None,
             Some(base) => Some(OpenAiConfig {
@@ -369,7 +371,10 @@ mod tests {
             ("http://h:1/", "http://h:1/v1/chat/completions"),
             ("http://h:1/v1", "http://h:1/v1/chat/completions"),
             ("http://h:1/v1/", "http://h:1/v1/chat/completions"),
-            ("https://h/api/openai", "https://h/api/openai/chat/completions"),
+            (
+                "https://h/api/openai",
+                "https://h/api/openai/chat/completions",
+            ),
         ] {
             assert_eq!(openai_url(base).expect("valid").as_str(), url, "{base}");
         }

@@ -94,9 +94,10 @@ impl LlmError {
             Self::Http { status, .. } => *status == 408 || *status >= 500,
             Self::Timeout | Self::Connection(_) | Self::Dropped => true,
             Self::StreamError { kind, .. } => retryable_stream_kind(kind),
-            Self::NotConfigured | Self::Protocol(_) | Self::CircuitOpen { .. } | Self::Cancelled => {
-                false
-            }
+            Self::NotConfigured
+            | Self::Protocol(_)
+            | Self::CircuitOpen { .. }
+            | Self::Cancelled => false,
         }
     }
 
@@ -254,7 +255,10 @@ mod tests {
             let (k, m) = error_fields(body.as_bytes());
             assert_eq!((k.as_str(), m.as_str()), (kind, message), "{body}");
         }
-        assert_eq!(error_fields(b"<html>x</html>"), (String::new(), String::new()));
+        assert_eq!(
+            error_fields(b"<html>x</html>"),
+            (String::new(), String::new())
+        );
     }
 
     #[test]

@@ -90,10 +90,7 @@ where
             }
         }
         for event in out.drain(..) {
-            events
-                .send(event)
-                .await
-                .map_err(|_| LlmError::Cancelled)?;
+            events.send(event).await.map_err(|_| LlmError::Cancelled)?;
             *sent = true;
         }
         if done {
@@ -202,7 +199,10 @@ impl Exchange {
             attempt += 1;
             let mut sent = false;
             let mut parser = parser();
-            let error = match self.attempt(request(), &mut parser, events, &mut sent).await {
+            let error = match self
+                .attempt(request(), &mut parser, events, &mut sent)
+                .await
+            {
                 Ok(()) => {
                     let outcome = StreamOutcome {
                         stop_reason: parser.stop_reason(),
@@ -416,14 +416,20 @@ mod tests {
     #[test]
     fn tool_inputs() {
         assert_eq!(tool_input("t", "").expect("empty"), serde_json::json!({}));
-        assert_eq!(tool_input("t", " \n").expect("blank"), serde_json::json!({}));
+        assert_eq!(
+            tool_input("t", " \n").expect("blank"),
+            serde_json::json!({})
+        );
         assert_eq!(
             tool_input("t", r#"{"a":1}"#).expect("object"),
             serde_json::json!({"a":1})
         );
         let error = tool_input("run_lab", r#"{"secret":"#).expect_err("truncated");
         let text = error.to_string();
-        assert!(text.contains("run_lab") && !text.contains("secret"), "{text}");
+        assert!(
+            text.contains("run_lab") && !text.contains("secret"),
+            "{text}"
+        );
         let mut input = String::new();
         assert!(append_input(&mut input, &"x".repeat(MAX_TOOL_INPUT_BYTES), "t").is_ok());
         assert!(append_input(&mut input, "y", "t").is_err());
@@ -434,7 +440,9 @@ mod tests {
         assert!(classify(&LlmError::Dropped).is_retryable());
         assert!(classify(&LlmError::Timeout).is_retryable());
         assert!(classify(&LlmError::stream_error("overloaded_error", "", None)).is_retryable());
-        assert!(!classify(&LlmError::stream_error("invalid_request_error", "", None)).is_retryable());
+        assert!(
+            !classify(&LlmError::stream_error("invalid_request_error", "", None)).is_retryable()
+        );
         assert!(!classify(&LlmError::Protocol(String::new())).is_retryable());
         assert!(classify(&LlmError::http(529, "", "", None, None)).is_retryable());
         assert!(!classify(&LlmError::http(400, "", "", None, None)).is_retryable());

@@ -28,9 +28,9 @@ use std::sync::Arc;
 
 pub use anthropic::AnthropicClient;
 pub use config::{
-    AnthropicConfig, LlmConfig, OpenAiConfig, LlmSettings, ProviderChoice, ANTHROPIC_BASE_URL_ENV, ANTHROPIC_KEY_ENV,
-    ANTHROPIC_MODEL_ENV, DEFAULT_ANTHROPIC_BASE_URL, DEFAULT_ANTHROPIC_MODEL, OPENAI_BASE_URL_ENV,
-    OPENAI_KEY_ENV, OPENAI_MODEL_ENV, PROVIDER_ENV,
+    AnthropicConfig, LlmConfig, LlmSettings, OpenAiConfig, ProviderChoice, ANTHROPIC_BASE_URL_ENV,
+    ANTHROPIC_KEY_ENV, ANTHROPIC_MODEL_ENV, DEFAULT_ANTHROPIC_BASE_URL, DEFAULT_ANTHROPIC_MODEL,
+    OPENAI_BASE_URL_ENV, OPENAI_KEY_ENV, OPENAI_MODEL_ENV, PROVIDER_ENV,
 };
 pub use error::{LlmConfigError, LlmError};
 pub use openai::OpenAiClient;

@@ -345,16 +345,20 @@ pub fn anthropic_error(kind: &str, message: &str) -> String {
 
 /// An OpenAI chunk with `delta` and `finish_reason` for choice 0.
 pub fn openai_chunk(delta: &Value, finish_reason: Option<&str>) -> String {
-    data(&json!({"id": "chatcmpl-1", "object": "chat.completion.chunk", "created": 1,
+    data(
+        &json!({"id": "chatcmpl-1", "object": "chat.completion.chunk", "created": 1,
         "model": "local", "choices": [{"index": 0, "delta": delta,
-        "finish_reason": finish_reason}]}))
+        "finish_reason": finish_reason}]}),
+    )
 }
 
 /// An OpenAI usage chunk; `choices` is `[]` or `null`.
 pub fn openai_usage(choices: &Value, prompt: u64, completion: u64) -> String {
-    data(&json!({"id": "chatcmpl-1", "object": "chat.completion.chunk", "created": 1,
+    data(
+        &json!({"id": "chatcmpl-1", "object": "chat.completion.chunk", "created": 1,
         "model": "local", "choices": choices, "usage": {"prompt_tokens": prompt,
-        "completion_tokens": completion, "total_tokens": prompt + completion}}))
+        "completion_tokens": completion, "total_tokens": prompt + completion}}),
+    )
 }
 
 /// A whole OpenAI text answer with usage and `[DONE]`.

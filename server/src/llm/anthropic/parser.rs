@@ -243,9 +243,15 @@ mod tests {
     }
 
     /// `text` cut at `cuts`, through the SSE framing and the parser.
-    async fn run(text: &str, cuts: &[usize]) -> (Result<(), LlmError>, Vec<StreamEvent>, AnthropicParser) {
+    async fn run(
+        text: &str,
+        cuts: &[usize],
+    ) -> (Result<(), LlmError>, Vec<StreamEvent>, AnthropicParser) {
         let (tx, mut rx) = tokio::sync::mpsc::channel(1024);
-        let frames = events(futures_util::stream::iter(chunked(text.as_bytes(), cuts)), 1 << 20);
+        let frames = events(
+            futures_util::stream::iter(chunked(text.as_bytes(), cuts)),
+            1 << 20,
+        );
         let mut parser = AnthropicParser::new(None);
         let mut sent = false;
         let result = pump(frames, &mut parser, &tx, &mut sent).await;

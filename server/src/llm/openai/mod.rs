@@ -225,16 +225,35 @@ mod tests {
                 "tools": [{"type": "function", "function": {"name": "run_lab", "description": "runs", "parameters": {"type": "object"}}}]
             })
         );
-        assert!(request_body("llama", &request, false).get("tools").is_none());
+        assert!(request_body("llama", &request, false)
+            .get("tools")
+            .is_none());
     }
 
     #[test]
     fn recognises_tool_refusals() {
-        let http = |status, kind: &str, message: &str| LlmError::http(status, kind, message, None, None);
-        assert!(refuses_tools(&http(400, "api_error", "registry.ollama.ai/library/gemma:2b does not support tools")));
-        assert!(refuses_tools(&http(400, "BadRequestError", "\"auto\" tool choice requires --enable-auto-tool-choice")));
-        assert!(refuses_tools(&http(422, "", "function calling is not enabled")));
-        assert!(!refuses_tools(&http(400, "invalid_request_error", "max_tokens too large")));
+        let http =
+            |status, kind: &str, message: &str| LlmError::http(status, kind, message, None, None);
+        assert!(refuses_tools(&http(
+            400,
+            "api_error",
+            "registry.ollama.ai/library/gemma:2b does not support tools"
+        )));
+        assert!(refuses_tools(&http(
+            400,
+            "BadRequestError",
+            "\"auto\" tool choice requires --enable-auto-tool-choice"
+        )));
+        assert!(refuses_tools(&http(
+            422,
+            "",
+            "function calling is not enabled"
+        )));
+        assert!(!refuses_tools(&http(
+            400,
+            "invalid_request_error",
+            "max_tokens too large"
+        )));
         assert!(!refuses_tools(&http(500, "", "tools crashed")));
         assert!(!refuses_tools(&LlmError::Dropped));
     }

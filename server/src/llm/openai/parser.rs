@@ -81,10 +81,7 @@ impl OpenAiParser {
             }
         }
         let function = piece.get("function");
-        if let Some(name) = function
-            .and_then(|f| f.get("name"))
-            .and_then(Value::as_str)
-        {
+        if let Some(name) = function.and_then(|f| f.get("name")).and_then(Value::as_str) {
             // Servers send the name once; a repeat is ignored, pieces join.
             if call.name != name {
                 append_input(&mut call.name, name, "(unnamed)")?;
@@ -150,10 +147,7 @@ impl StreamParser for OpenAiParser {
             .find(|c| c.get("index").and_then(Value::as_u64).unwrap_or(0) == 0);
         if let Some(choice) = first {
             let delta = choice.get("delta");
-            if let Some(text) = delta
-                .and_then(|d| d.get("content"))
-                .and_then(Value::as_str)
-            {
+            if let Some(text) = delta.and_then(|d| d.get("content")).and_then(Value::as_str) {
                 if !text.is_empty() {
                     out.push(StreamEvent::Text(text.to_owned()));
                 }
@@ -237,9 +231,15 @@ mod tests {
         ]
     }
 
-    async fn run(text: &str, cuts: &[usize]) -> (Result<(), LlmError>, Vec<StreamEvent>, OpenAiParser) {
+    async fn run(
+        text: &str,
+        cuts: &[usize],
+    ) -> (Result<(), LlmError>, Vec<StreamEvent>, OpenAiParser) {
         let (tx, mut rx) = tokio::sync::mpsc::channel(1024);
-        let frames = events(futures_util::stream::iter(chunked(text.as_bytes(), cuts)), 1 << 20);
+        let frames = events(
+            futures_util::stream::iter(chunked(text.as_bytes(), cuts)),
+            1 << 20,
+        );
         let mut parser = OpenAiParser::new(None);
         let mut sent = false;
         let result = pump(frames, &mut parser, &tx, &mut sent).await;
@@ -294,7 +294,9 @@ mod tests {
 
     #[tokio::test]
     async fn a_stream_without_finish_reason_is_dropped() {
-        let cut = RECORDED.find("data: {\"id\":\"c1\",\"choices\":[{\"index\":0,\"delta\":{},").expect("present");
+        let cut = RECORDED
+            .find("data: {\"id\":\"c1\",\"choices\":[{\"index\":0,\"delta\":{},")
+            .expect("present");
         let (result, got, _) = run(&RECORDED[..cut], &[]).await;
         assert_eq!(result, Err(LlmError::Dropped));
         assert_eq!(got.len(), 2, "the text was sent, no tool calls: {got:?}");
@@ -320,7 +322,10 @@ mod tests {
             "data: {\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":0,\"function\":{\"arguments\":\"{}\"}}]}}]}\n\n",
             "data: [DONE]\n\n",
         );
-        assert_eq!(run(nameless, &[]).await.0.expect_err("nameless").code(), "llm_protocol_error");
+        assert_eq!(
+            run(nameless, &[]).await.0.expect_err("nameless").code(),
+            "llm_protocol_error"
+        );
         let error = concat!(
             "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"a\"}}]}\n\n",
             "data: {\"error\":{\"message\":\"model crashed\",\"type\":\"server_error\"}}\n\n",

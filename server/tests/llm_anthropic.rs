@@ -352,7 +352,7 @@ async fn a_stalled_stream_times_out() {
     ])])
     .await;
     let (result, events) =
-        stream(&provider(&fake, fast_settings(Duration::from_millis(200)))).await;
+        stream(&provider(&fake, fast_settings(Duration::from_millis(500)))).await;
     assert_eq!(result.expect_err("idle"), LlmError::Timeout);
     assert_eq!(texts(&events), "Hi");
     assert_eq!(fake.count(), 1);

@@ -79,6 +79,13 @@ where
                 parser.finish(&mut out)?;
                 true
             }
+            // A stall or break after an answer that may end there (an
+            // OpenAI-compatible server that sent its finish_reason but no
+            // `[DONE]`) ends it; otherwise the read error stands.
+            Some(Err(error @ (LlmError::Timeout | LlmError::Connection(_)))) => {
+                parser.finish(&mut out).map_err(|_| error)?;
+                true
+            }
             Some(frame) => parser.feed(&frame?, &mut out)? == Progress::Done,
         };
         if done {

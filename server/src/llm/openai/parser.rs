@@ -293,6 +293,55 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_stall_after_the_finish_reason_ends_the_answer() {
+        use crate::llm::sse::ReadError;
+        let text = RECORDED.replace("data: [DONE]\n\n", "");
+        for (error, complete) in [
+            (ReadError::Timeout, true),
+            (ReadError::Connection, true),
+            (ReadError::TooLong(1), false),
+        ] {
+            let mut chunks = chunked(text.as_bytes(), &[]);
+            chunks.push(Err(error));
+            let (tx, mut rx) = tokio::sync::mpsc::channel(64);
+            let mut parser = OpenAiParser::new(None);
+            let result = pump(
+                events(futures_util::stream::iter(chunks), 1 << 20),
+                &mut parser,
+                &tx,
+                &mut false,
+            )
+            .await;
+            drop(tx);
+            let mut got = Vec::new();
+            while let Some(event) = rx.recv().await {
+                got.push(event);
+            }
+            assert_eq!(result.is_ok(), complete, "{error:?}: {result:?}");
+            if complete {
+                assert_eq!(got, expected());
+            }
+        }
+        // Before the finish reason, a stall is a timeout.
+        let cut = RECORDED
+            .find("\"finish_reason\":\"tool_calls\"")
+            .expect("present");
+        let cut = RECORDED[..cut].rfind("data:").expect("frame start");
+        let mut chunks = chunked(&RECORDED.as_bytes()[..cut], &[]);
+        chunks.push(Err(ReadError::Timeout));
+        let (tx, _rx) = tokio::sync::mpsc::channel(64);
+        let mut parser = OpenAiParser::new(None);
+        let result = pump(
+            events(futures_util::stream::iter(chunks), 1 << 20),
+            &mut parser,
+            &tx,
+            &mut false,
+        )
+        .await;
+        assert_eq!(result, Err(LlmError::Timeout));
+    }
+
+    #[tokio::test]
     async fn a_stream_without_finish_reason_is_dropped() {
         let cut = RECORDED
             .find("data: {\"id\":\"c1\",\"choices\":[{\"index\":0,\"delta\":{},")

@@ -23,6 +23,7 @@ pub mod data_proxy;
 pub mod health;
 pub mod limits;
 pub mod listen;
+pub mod llm;
 pub mod metrics;
 pub mod openapi;
 pub mod problem;

@@ -62,6 +62,7 @@ mod stats;
 mod transport;
 
 pub use breaker::{BreakerState, CircuitBreaker, Clock, ManualClock, Outcome, Permit, SystemClock};
+pub(crate) use error::clean;
 pub use error::{UpstreamError, MAX_MESSAGE_CHARS};
 pub use fred::{FredClient, FredObservations, MAX_PAGE_LIMIT as FRED_MAX_PAGE_LIMIT};
 pub use polygon::{PolygonBar, PolygonClient, Timespan, PAGE_LIMIT as POLYGON_PAGE_LIMIT};
@@ -92,7 +93,7 @@ fn parse_base_url(provider: Provider, base_url: &str) -> Result<Url, UpstreamErr
 
 /// A JSON error described by kind and position only: serde's own message
 /// can quote the body.
-fn json_error(what: &str, error: &serde_json::Error) -> String {
+pub(crate) fn json_error(what: &str, error: &serde_json::Error) -> String {
     let kind = match error.classify() {
         serde_json::error::Category::Io => "unreadable",
         serde_json::error::Category::Syntax => "malformed",

@@ -75,7 +75,7 @@ pub enum StartError {
     Upstream(#[from] upstream::UpstreamError),
     /// The LLM provider's settings are not usable.
     #[error("coach: {0}")]
-    Llm(#[from] llm::LlmError),
+    Llm(#[from] llm::LlmConfigError),
 }
 
 /// Builds the router for `config`: the API, `/healthz`, `/readyz`,

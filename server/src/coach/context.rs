@@ -8,7 +8,7 @@ use shared::api::{ChatMessage, SearchQuery};
 use shared::memory::context::{select, ContextInput, ContextMessage, ContextSelection};
 
 use super::CoachSettings;
-use crate::store::{conversations, goals, StoreError};
+use crate::store::{goals, messages, notes, StoreError};
 
 /// The goal and the selected memory for one turn.
 #[derive(Debug, Clone)]
@@ -33,11 +33,11 @@ pub fn gather(
         .into_iter()
         .next()
         .map(|goal| goal.text);
-    let recent: Vec<ChatMessage> = conversations::recent_messages(
+    let recent: Vec<ChatMessage> = messages::recent_messages(
         connection,
         user_id,
         conversation_id,
-        settings.recent_messages + 1,
+        u32::try_from(settings.recent_messages + 1).unwrap_or(u32::MAX),
     )?
     .into_iter()
     .filter(|m| m.id != message_id)
@@ -51,7 +51,7 @@ pub fn gather(
     let relevant: Vec<ContextMessage> = if query.q.is_empty() {
         Vec::new()
     } else {
-        conversations::search(connection, user_id, &query)?
+        messages::search(connection, user_id, &query)?
             .into_iter()
             .map(|hit| hit.message)
             .filter(|m| m.id != message_id && !recent.iter().any(|r| r.id == m.id))
@@ -60,7 +60,7 @@ pub fn gather(
             .collect()
     };
     let summary =
-        conversations::latest_note(connection, user_id, conversation_id)?.map(|note| note.text);
+        notes::latest_note(connection, user_id, conversation_id)?.map(|note| note.text);
     let input = ContextInput {
         goal: goal.clone(),
         summary,

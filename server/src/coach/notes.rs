@@ -14,7 +14,7 @@ use crate::llm::{LlmMessage, LlmProvider, LlmRequest, LlmRole, StreamEvent};
 use crate::problem::Problem;
 use crate::state::AppState;
 use crate::store::audit::AuditEvent;
-use crate::store::{conversations, now_ms};
+use crate::store::{conversations, notes, now_ms};
 
 /// Sentences an extractive summary keeps.
 const EXTRACTIVE_SENTENCES: usize = 10;
@@ -73,7 +73,7 @@ async fn summarise_if_due(
     state
         .store
         .write(move |tx| {
-            conversations::add_note(tx, user_id, conversation_id, &text, from, to, method, now_ms())
+            notes::add_note(tx, user_id, conversation_id, &text, (from, to), method, now_ms())
                 .map(drop)
                 .map_err(Problem::from)
         })

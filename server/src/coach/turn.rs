@@ -22,7 +22,7 @@ use crate::llm::{LlmError, LlmProvider, LlmRequest, LlmTool, StreamEvent};
 use crate::problem::Problem;
 use crate::state::{today, AppState};
 use crate::store::audit::{self, AuditEvent};
-use crate::store::conversations::{self, NewMessage};
+use crate::store::messages::{self, NewMessage};
 use crate::store::now_ms;
 
 /// Everything a turn needs once the user's message is stored.
@@ -379,7 +379,7 @@ async fn store_answer(
     state
         .store
         .write(move |tx| {
-            let message = conversations::insert_message(tx, session.user_id, &new)?;
+            let message = messages::insert_message(tx, session.user_id, &new)?;
             let mut detail = detail;
             detail["message_id"] = message.id.into();
             audit::append(

@@ -22,6 +22,7 @@ mod config;
 mod error;
 mod exchange;
 mod openai;
+mod scrub;
 mod sse;
 
 use std::sync::Arc;
@@ -182,9 +183,40 @@ impl LlmProvider {
         request: &LlmRequest,
         events: tokio::sync::mpsc::Sender<StreamEvent>,
     ) -> Result<StreamOutcome, LlmError> {
+        // The client writes into `raw`; what leaves passes the key scrubber.
+        // When `events` closes, `forward` returns and drops `raw_out`, so the
+        // client sees a closed channel and stops (Cancelled).
+        let (raw, mut raw_out) = tokio::sync::mpsc::channel::<StreamEvent>(64);
+        let mut scrubber = scrub::KeyScrubber::new(self.key());
+        let call = async move {
+            match self {
+                Self::Anthropic(client) => client.stream(request, &raw).await,
+                Self::OpenAi(client) => client.stream(request, &raw).await,
+            }
+        };
+        let forward = async move {
+            while let Some(event) = raw_out.recv().await {
+                for clean in scrubber.filter(event) {
+                    if events.send(clean).await.is_err() {
+                        return;
+                    }
+                }
+            }
+            for clean in scrubber.flush() {
+                if events.send(clean).await.is_err() {
+                    return;
+                }
+            }
+        };
+        let (result, ()) = tokio::join!(call, forward);
+        result
+    }
+
+    /// The key this provider sends, for scrubbing echoes of it.
+    fn key(&self) -> Option<crate::upstream::ApiKey> {
         match self {
-            Self::Anthropic(client) => client.stream(request, &events).await,
-            Self::OpenAi(client) => client.stream(request, &events).await,
+            Self::Anthropic(client) => client.key(),
+            Self::OpenAi(client) => client.key(),
         }
     }
 }

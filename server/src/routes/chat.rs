@@ -24,7 +24,8 @@ use crate::coach::context::gather;
 use crate::coach::turn::{self, Turn};
 use crate::problem::Problem;
 use crate::state::AppState;
-use crate::store::conversations::{self, NewMessage};
+use crate::store::conversations;
+use crate::store::messages::{self, NewMessage};
 use crate::store::now_ms;
 
 /// Events buffered between the turn and a slow reader.
@@ -75,7 +76,7 @@ pub async fn chat(
                     .id,
                 None => conversations::create_conversation(tx, user_id, &title(&message), now_ms())?.id,
             };
-            let stored = conversations::insert_message(
+            let stored = messages::insert_message(
                 tx,
                 user_id,
                 &NewMessage {
@@ -158,7 +159,7 @@ async fn used_today(state: &AppState, user_id: i64) -> Result<u64, Problem> {
     let since = budget::day_start_ms(now_ms());
     state
         .store
-        .read(move |c| conversations::tokens_used_since(c, user_id, since).map_err(Problem::from))
+        .read(move |c| messages::tokens_used_since(c, user_id, since).map_err(Problem::from))
         .await
 }
 

@@ -5,6 +5,7 @@
 // Each test binary uses a different subset of these helpers.
 #![allow(dead_code)]
 
+pub mod chat_stream;
 pub mod fake_llm;
 
 use std::net::SocketAddr;

@@ -60,6 +60,11 @@ impl AnthropicClient {
     }
 
     /// The model asked for.
+    /// The key it sends, if any (for scrubbing echoes; never printed).
+    pub(crate) fn key(&self) -> Option<ApiKey> {
+        self.exchange.key().cloned()
+    }
+
     pub fn model(&self) -> &str {
         self.exchange.model()
     }

@@ -8,6 +8,7 @@
 
 pub mod actions;
 pub mod api;
+pub mod backtest;
 pub mod calendar;
 pub mod compliance;
 pub mod data;
@@ -15,3 +16,4 @@ pub mod features;
 pub mod memory;
 pub mod models;
 pub mod pricing;
+pub mod risk;

@@ -78,10 +78,7 @@ pub fn max_drawdown(dates: &[Date], values: &[f64]) -> Result<MaxDrawdown, RiskE
     let peak = if curve[trough] == 0.0 {
         trough
     } else {
-        (0..trough)
-            .rev()
-            .find(|&i| curve[i] == 0.0)
-            .unwrap_or(0)
+        (0..trough).rev().find(|&i| curve[i] == 0.0).unwrap_or(0)
     };
     let recovery = (trough + 1..values.len()).find(|&i| values[i] >= values[peak]);
     let end = recovery.unwrap_or(values.len() - 1);

@@ -312,7 +312,10 @@ pub fn shock(
     if shock.price_change <= -1.0 {
         return Err(RiskError::Invalid {
             field: "price_change",
-            reason: format!("{} would make the price ≤ 0; use a value above −1", shock.price_change),
+            reason: format!(
+                "{} would make the price ≤ 0; use a value above −1",
+                shock.price_change
+            ),
         });
     }
     let values: Vec<f64> = linear.iter().map(|h| h.value).collect();

@@ -140,7 +140,9 @@ fn moments(returns: &[f64]) -> Result<(f64, f64), RiskError> {
     if std <= 0.0 {
         return Err(RiskError::Invalid {
             field: "returns",
-            reason: "the returns are constant (standard deviation 0); a distribution cannot be fitted".into(),
+            reason:
+                "the returns are constant (standard deviation 0); a distribution cannot be fitted"
+                    .into(),
         });
     }
     Ok((mean, std))
@@ -180,9 +182,7 @@ pub fn historical(
         "returns",
         returns,
         needed,
-        &format!(
-            "{needed_tail} {h}-day windows put one loss beyond the {confidence} quantile"
-        ),
+        &format!("{needed_tail} {h}-day windows put one loss beyond the {confidence} quantile"),
     )?;
     let mut losses: Vec<f64> = returns
         .windows(h)
@@ -358,7 +358,9 @@ pub fn monte_carlo(
     if scenarios < needed {
         return Err(RiskError::Invalid {
             field: "scenarios",
-            reason: format!("{scenarios} put no scenario beyond the {a} quantile; use at least {needed}"),
+            reason: format!(
+                "{scenarios} put no scenario beyond the {a} quantile; use at least {needed}"
+            ),
         });
     }
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);

@@ -126,7 +126,12 @@ pub fn backtest_var(
     check_same_len("var", var.len(), "returns", returns.len())?;
     check_finite("returns", returns)?;
     check_finite("var", var)?;
-    check_len("returns", returns, 2, "the independence test needs a transition")?;
+    check_len(
+        "returns",
+        returns,
+        2,
+        "the independence test needs a transition",
+    )?;
     let hits: Vec<bool> = returns.iter().zip(var).map(|(r, v)| -r > *v).collect();
     let breach_indices: Vec<usize> = (0..hits.len()).filter(|&i| hits[i]).collect();
     let n = returns.len();

@@ -137,7 +137,7 @@ fn moments(returns: &[f64]) -> Result<(f64, f64), RiskError> {
         "a parametric fit needs a sample",
     )?;
     let (mean, std) = mean_std(returns);
-    if std <= 0.0 {
+    if std <= 0.0 || returns.iter().all(|r| *r == returns[0]) {
         return Err(RiskError::Invalid {
             field: "returns",
             reason:

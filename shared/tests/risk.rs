@@ -501,3 +501,30 @@ fn bad_input_names_the_field() {
         })
     ));
 }
+
+#[test]
+fn rolling_forecasts_backtest_an_honest_and_a_dishonest_model() {
+    // Normal returns: a normal VaR fitted on the past is roughly honest at
+    // 95%; a VaR that ignores the volatility doubling half way is not.
+    let mut r = normal_sample(1_500, 0.0, 0.01, 11);
+    let calm = rolling_forecasts(&r, 250, 0.95, VarMethod::Normal).unwrap();
+    assert_eq!(calm.len(), 1_250);
+    let honest = backtest_var(&r[250..], &calm, 0.95).unwrap();
+    assert!(honest.kupiec.p_value > 0.01, "{honest:?}");
+    // The forecast for period t uses only returns before t.
+    r[1_000] = -0.5;
+    let changed = rolling_forecasts(&r, 250, 0.95, VarMethod::Normal).unwrap();
+    assert_eq!(calm[..=750], changed[..=750]);
+    assert_ne!(calm[751], changed[751]);
+    let stormy: Vec<f64> = r[250..].iter().map(|x| 3.0 * x).collect();
+    let dishonest = backtest_var(&stormy, &calm, 0.95).unwrap();
+    assert!(dishonest.breaches as f64 > 3.0 * dishonest.expected);
+    assert!(dishonest.kupiec.p_value < 1e-6);
+    assert!(matches!(
+        rolling_forecasts(&r[..100], 10, 0.99, VarMethod::Historical),
+        Err(RiskError::TooFew {
+            field: "window",
+            ..
+        })
+    ));
+}

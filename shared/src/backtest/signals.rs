@@ -71,7 +71,8 @@ pub enum Signal {
     Rule(Rule),
     /// Positions decided by the caller at the close of each date (e.g. a
     /// Lab model's walk-forward positions), each in [−1, 1]. The backtest
-    /// runs over exactly these dates, which must all be bars of the series.
+    /// runs over exactly these dates, which must all be bars of the series
+    /// (returns are taken between consecutive given dates).
     Given {
         /// The decision dates, strictly increasing.
         dates: Vec<Date>,

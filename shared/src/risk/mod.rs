@@ -32,7 +32,7 @@ pub use var::{
     fit_student_t, historical, monte_carlo, parametric, Distribution, StudentTFit, VarEstimate,
     VarMethod, VarSimulation,
 };
-pub use var_backtest::{backtest_var, LrTest, VarBacktest};
+pub use var_backtest::{backtest_var, rolling_forecasts, LrTest, VarBacktest};
 
 /// Why a risk computation was refused. Every variant names the input
 /// field at fault.

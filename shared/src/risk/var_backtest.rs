@@ -150,3 +150,54 @@ pub fn backtest_var(
         conditional_coverage,
     })
 }
+
+/// One-day VaR forecasts for a backtest, without look-ahead: the forecast
+/// for period t (t ≥ `window`) is the 1-day VaR of `method` fitted to
+/// returns `t − window .. t` only; returns the forecasts for periods
+/// `window..n`, to be tested against `returns[window..]`. Monte Carlo is
+/// not offered here (one simulation per day is too slow to be useful).
+pub fn rolling_forecasts(
+    returns: &[f64],
+    window: usize,
+    confidence: f64,
+    method: super::VarMethod,
+) -> Result<Vec<f64>, RiskError> {
+    use super::var::{historical, parametric, Distribution, VarMethod};
+    check_finite("returns", returns)?;
+    if method == VarMethod::MonteCarlo {
+        return Err(RiskError::Invalid {
+            field: "method",
+            reason: "rolling forecasts use historical, normal or student_t".into(),
+        });
+    }
+    check_len(
+        "returns",
+        returns,
+        window + 2,
+        "one window to fit and two periods to test",
+    )?;
+    (window..returns.len())
+        .map(|t| {
+            let past = &returns[t - window..t];
+            let estimate = match method {
+                VarMethod::Historical | VarMethod::MonteCarlo => historical(past, confidence, 1),
+                VarMethod::Normal => parametric(past, confidence, 1, Distribution::Normal),
+                VarMethod::StudentT => parametric(past, confidence, 1, Distribution::StudentT),
+            };
+            estimate.map(|e| e.var).map_err(|e| match e {
+                RiskError::TooFew {
+                    got,
+                    needed,
+                    reason,
+                    ..
+                } => RiskError::TooFew {
+                    field: "window",
+                    got,
+                    needed,
+                    reason,
+                },
+                other => other,
+            })
+        })
+        .collect()
+}

@@ -413,6 +413,25 @@ mod no_look_ahead {
             }
         }
 
+        /// A zero-cost, always-long backtest is buy-and-hold, bit for bit,
+        /// and buy-and-hold's return is the price ratio over its dates.
+        #[test]
+        fn always_long_is_buy_and_hold(
+            moves in proptest::collection::vec(-0.05..0.05f64, 3..120),
+        ) {
+            let mut prices = vec![100.0];
+            for m in &moves {
+                let last = prices[prices.len() - 1];
+                prices.push(last * (1.0 + m));
+            }
+            let d = dates(prices.len());
+            let given = Signal::Given { dates: d.clone(), positions: vec![1.0; d.len()] };
+            let r = run_prices(&d, &prices, &config(given, Direction::LongOnly, 0.0, 0.0)).unwrap();
+            prop_assert_eq!(&r.equity, &r.buy_and_hold_equity);
+            let ratio = prices[prices.len() - 1] / prices[1] - 1.0;
+            prop_assert!((r.buy_and_hold.cumulative_return - ratio).abs() < 1e-12);
+        }
+
         /// Costs never raise returns, for any positions.
         #[test]
         fn costs_never_raise_returns(

@@ -528,3 +528,29 @@ fn rolling_forecasts_backtest_an_honest_and_a_dishonest_model() {
         })
     ));
 }
+
+#[cfg(not(target_arch = "wasm32"))]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+        /// CVaR is never below VaR, for any sample, method and level.
+        #[test]
+        fn cvar_never_below_var(
+            r in proptest::collection::vec(-0.2..0.2f64, 100..300),
+            a in 0.5..0.99f64,
+            h in 1usize..5,
+        ) {
+            let e = historical(&r, a, h).unwrap();
+            prop_assert!(e.es >= e.var);
+            if r.iter().any(|x| *x != r[0]) {
+                for dist in [Distribution::Normal, Distribution::StudentT] {
+                    let e = parametric(&r, a, h, dist).unwrap();
+                    prop_assert!(e.es >= e.var, "{:?}", dist);
+                }
+            }
+        }
+    }
+}

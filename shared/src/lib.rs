@@ -8,6 +8,7 @@
 
 pub mod actions;
 pub mod api;
+pub mod backtest;
 pub mod calendar;
 pub mod coach;
 pub mod compliance;
@@ -16,3 +17,4 @@ pub mod features;
 pub mod memory;
 pub mod models;
 pub mod pricing;
+pub mod risk;

@@ -333,105 +333,29 @@ pub fn regression(y_true: &[f64], y_pred: &[f64]) -> Result<RegressionMetrics, M
 /// Net return of period t: `positions[t] * next_return[t] − cost_bps / 1e4
 /// × |positions[t] − positions[t−1]|`; equity compounds from 1.0. See
 /// [`TradingMetrics`] for each metric. `periods_per_year` annualises the
-/// Sharpe ratio (252 for daily bars).
+/// Sharpe ratio (252 for daily bars). The arithmetic is
+/// [`crate::backtest::engine::simulate`], shared with the backtest.
 pub fn trading(
     positions: &[f64],
     next_return: &[f64],
     cost_bps: f64,
     periods_per_year: f64,
 ) -> Result<TradingResult, ModelError> {
-    same_len("positions and returns", positions.len(), next_return.len())?;
-    all_finite("positions", positions)?;
-    all_finite("returns", next_return)?;
-    if let Some(i) = positions.iter().position(|p| !(-1.0..=1.0).contains(p)) {
-        return Err(ModelError::Shape(format!(
-            "position {i} is {}, outside [-1, 1]",
-            positions[i]
-        )));
-    }
-    if !cost_bps.is_finite() || cost_bps < 0.0 {
-        return Err(ModelError::Param {
-            name: "cost_bps".into(),
-            reason: format!("must be a finite number >= 0, got {cost_bps}"),
-        });
-    }
-    if !periods_per_year.is_finite() || periods_per_year <= 0.0 {
-        return Err(ModelError::Param {
-            name: "periods_per_year".into(),
-            reason: format!("must be a finite number > 0, got {periods_per_year}"),
-        });
-    }
-    let cost = cost_bps / 10_000.0;
-    let n = positions.len();
-    let mut returns = Vec::with_capacity(n);
-    let mut equity_curve = Vec::with_capacity(n);
-    let (mut previous, mut equity, mut peak, mut max_drawdown) = (0.0_f64, 1.0_f64, 1.0_f64, 0.0);
-    let (mut trades, mut in_market, mut hits) = (0usize, 0usize, 0usize);
-    for (&position, &r) in positions.iter().zip(next_return) {
-        let change = (position - previous).abs();
-        if change != 0.0 {
-            trades += 1;
-        }
-        if position != 0.0 {
-            in_market += 1;
-            if position * r > 0.0 {
-                hits += 1;
-            }
-        }
-        let net = position * r - cost * change;
-        returns.push(net);
-        equity *= 1.0 + net;
-        equity_curve.push(equity);
-        if equity > peak {
-            peak = equity;
-        }
-        let drawdown = if peak > 0.0 {
-            (peak - equity) / peak
-        } else {
-            0.0
-        };
-        if drawdown > max_drawdown {
-            max_drawdown = drawdown;
-        }
-        previous = position;
-    }
-    let sharpe = if n < 2 {
-        0.0
-    } else {
-        let m = mean(&returns);
-        let variance = returns.iter().map(|r| (r - m) * (r - m)).sum::<f64>() / (n - 1) as f64;
-        let std = libm::sqrt(variance);
-        if std == 0.0 {
-            0.0
-        } else {
-            m / std * libm::sqrt(periods_per_year)
-        }
-    };
+    // One implementation: the backtest engine does the arithmetic.
+    let run =
+        crate::backtest::engine::simulate(positions, next_return, cost_bps, periods_per_year)?;
     let metrics = TradingMetrics {
-        cumulative_return: equity - 1.0,
-        sharpe,
-        max_drawdown,
-        hit_rate: if in_market == 0 {
-            0.0
-        } else {
-            hits as f64 / in_market as f64
-        },
-        exposure: in_market as f64 / n as f64,
-        trades,
+        cumulative_return: run.cumulative_return(),
+        sharpe: run.sharpe,
+        max_drawdown: run.max_drawdown,
+        hit_rate: run.hit_rate(),
+        exposure: run.exposure(),
+        trades: run.position_changes,
     };
-    for (name, value) in [
-        ("cumulative_return", metrics.cumulative_return),
-        ("sharpe", metrics.sharpe),
-        ("max_drawdown", metrics.max_drawdown),
-    ] {
-        if !value.is_finite() {
-            return Err(ModelError::Numerical(format!("{name} is {value}")));
-        }
-    }
     Ok(TradingResult {
         metrics,
-        equity_curve,
-        returns,
+        equity_curve: run.equity[1..].to_vec(),
+        returns: run.returns,
     })
 }
 

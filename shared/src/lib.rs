@@ -14,4 +14,5 @@ pub mod data;
 pub mod features;
 pub mod memory;
 pub mod models;
+pub mod portfolio;
 pub mod pricing;

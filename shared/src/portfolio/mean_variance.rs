@@ -183,7 +183,24 @@ pub fn min_variance(
 
 /// The maximum-return portfolio under the constraints (an LP), or
 /// [`PortfolioError::Unbounded`] when shorts have no bounds or limit.
+///
+/// Unboundedness is decided before solving (interior-point methods detect
+/// it slowly): without a leverage limit the LP is unbounded exactly when
+/// some asset `i` has no upper bound, another `j` no lower bound and
+/// `μ_i > μ_j` (buy `i`, short `j` without end).
 fn max_return(est: &Estimates, layout: &Layout) -> Result<(Vec<f64>, SolveStatus), PortfolioError> {
+    if layout.leverage.is_none() {
+        let mu = est.expected_returns();
+        for (i, bi) in layout.bounds.iter().enumerate() {
+            for (j, bj) in layout.bounds.iter().enumerate() {
+                if i != j && bi.1 == f64::INFINITY && bj.0 == f64::NEG_INFINITY && mu[i] > mu[j] {
+                    return Err(PortfolioError::Unbounded {
+                        what: "the maximum expected return",
+                    });
+                }
+            }
+        }
+    }
     let mut p = Problem::new(layout.vars(0));
     for (j, m) in est.expected_returns().iter().enumerate() {
         p.cost(j, -m);

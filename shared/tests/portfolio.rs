@@ -499,7 +499,7 @@ fn ledoit_wolf_constant_correlation_matches_pyportfolioopt() {
         }
     }
     // A shrinkage strictly inside (0, 1) exercises the whole formula.
-    assert!(DAILY4_LW_CC_SHRINKAGE > 0.0 && DAILY4_LW_CC_SHRINKAGE < 1.0);
+    const { assert!(DAILY4_LW_CC_SHRINKAGE > 0.0 && DAILY4_LW_CC_SHRINKAGE < 1.0) };
 }
 
 #[test]
@@ -1016,20 +1016,21 @@ fn constant_series_and_too_few_dates_are_refused() {
 /// diagonal, with random expected returns.
 fn random_estimates(n: usize, seed: &[f64]) -> Estimates {
     let f = |i: usize| seed[i % seed.len()];
-    let mut cov = vec![vec![0.0; n]; n];
-    for i in 0..n {
-        for j in 0..n {
-            let mut v = 0.0;
-            for k in 0..3 {
-                v += 0.2 * f(i * 3 + k) * 0.2 * f(j * 3 + k);
-            }
-            cov[i][j] = v + if i == j {
-                0.01 + 0.05 * f(i + 7).abs()
-            } else {
-                0.0
-            };
-        }
-    }
+    let cov: Vec<Vec<f64>> = (0..n)
+        .map(|i| {
+            (0..n)
+                .map(|j| {
+                    let common: f64 = (0..3).map(|k| 0.04 * f(i * 3 + k) * f(j * 3 + k)).sum();
+                    common
+                        + if i == j {
+                            0.01 + 0.05 * f(i + 7).abs()
+                        } else {
+                            0.0
+                        }
+                })
+                .collect()
+        })
+        .collect();
     let mu = (0..n).map(|i| 0.02 + 0.1 * f(i + 11).abs()).collect();
     Estimates::new((0..n).map(|i| format!("A{i}")).collect(), mu, &cov).unwrap()
 }

@@ -360,7 +360,7 @@ pub(crate) fn check_variances(r: &ReturnMatrix, c: &[f64]) -> Result<(), Portfol
         let v = c[j * n + j];
         let col = r.column(j);
         let scale = col.iter().fold(0.0f64, |a, x| a.max(x.abs()));
-        if !(v > 1e-24 * scale.max(1.0)) || col.iter().all(|x| *x == col[0]) {
+        if v.is_nan() || v <= 1e-24 * scale.max(1.0) || col.iter().all(|x| *x == col[0]) {
             return Err(PortfolioError::ConstantSeries {
                 asset: r.assets()[j].clone(),
                 variance: v,

@@ -260,7 +260,7 @@ pub fn max_sharpe(
         other => other?,
     };
     let k = sol.x[kappa];
-    if !(k > 0.0) {
+    if k.is_nan() || k <= 0.0 {
         return Err(beats);
     }
     let w = layout.clean(sol.x[..n].iter().map(|y| y / k).collect());

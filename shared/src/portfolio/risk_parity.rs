@@ -106,7 +106,7 @@ pub fn risk_parity(
         x = next;
         res = residual(&x);
     }
-    if !(res <= 1e-10) {
+    if res.is_nan() || res > 1e-10 {
         return Err(PortfolioError::Solver {
             problem: "risk parity",
             status: format!(

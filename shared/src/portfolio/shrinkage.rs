@@ -138,7 +138,7 @@ pub fn ledoit_wolf_constant_correlation(r: &ReturnMatrix) -> Result<Shrunk, Port
         });
     }
     let sd: Vec<f64> = (0..n).map(|i| s[i * n + i].sqrt()).collect();
-    if let Some(i) = sd.iter().position(|v| !(*v > 0.0)) {
+    if let Some(i) = sd.iter().position(|v| v.is_nan() || *v <= 0.0) {
         return Err(PortfolioError::ConstantSeries {
             asset: r.assets()[i].clone(),
             variance: s[i * n + i],

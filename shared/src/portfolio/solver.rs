@@ -159,7 +159,7 @@ impl Problem {
 /// Compressed sparse columns from (row, col, value) triplets; duplicates
 /// are summed.
 fn csc(m: usize, n: usize, mut t: Vec<(usize, usize, f64)>) -> CscMatrix<f64> {
-    t.sort_by(|a, b| (a.1, a.0).cmp(&(b.1, b.0)));
+    t.sort_by_key(|a| (a.1, a.0));
     let mut colptr = vec![0usize; n + 1];
     let mut rowval = Vec::with_capacity(t.len());
     let mut nzval: Vec<f64> = Vec::with_capacity(t.len());

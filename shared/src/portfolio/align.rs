@@ -519,3 +519,61 @@ pub fn align_returns(
     };
     Ok((matrix, report))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(y: i32, m: u32, day: u32) -> Date {
+        Date::new(y, m, day).unwrap()
+    }
+
+    #[test]
+    fn frequency_comes_from_the_median_gap() {
+        let daily = [d(2020, 1, 2), d(2020, 1, 3), d(2020, 1, 6), d(2020, 1, 7)];
+        assert_eq!(
+            infer_frequency(&daily),
+            (Some(PortfolioFrequency::Daily), 1)
+        );
+        let weekly = [d(2020, 1, 3), d(2020, 1, 10), d(2020, 1, 17)];
+        assert_eq!(infer_frequency(&weekly).0, Some(PortfolioFrequency::Weekly));
+        let monthly = [d(2020, 1, 1), d(2020, 2, 1), d(2020, 3, 1)];
+        assert_eq!(
+            infer_frequency(&monthly).0,
+            Some(PortfolioFrequency::Monthly)
+        );
+        let yearly = [d(2017, 1, 1), d(2018, 1, 1), d(2019, 1, 1)];
+        assert_eq!(infer_frequency(&yearly), (None, 365));
+        assert_eq!(PortfolioFrequency::Weekly.periods_per_year(), 52.0);
+    }
+
+    #[test]
+    fn monthly_resampling_keeps_each_months_last_value_dated_the_first() {
+        let dates = [
+            d(2020, 1, 30),
+            d(2020, 1, 31),
+            d(2020, 2, 3),
+            d(2020, 2, 28),
+        ];
+        let (md, mv) = to_monthly(&dates, &[1.0, 2.0, 3.0, 4.0]);
+        assert_eq!(md, vec![d(2020, 1, 1), d(2020, 2, 1)]);
+        assert_eq!(mv, vec![2.0, 4.0]);
+    }
+
+    #[test]
+    fn without_asset_drops_one_column() {
+        let m = ReturnMatrix::new(
+            vec!["A".into(), "B".into(), "C".into()],
+            vec![d(2020, 1, 1), d(2020, 2, 1)],
+            &[vec![1.0, 2.0, 3.0], vec![4.0, 5.0, 6.0]],
+            PortfolioFrequency::Monthly,
+            ReturnKind::Simple,
+        )
+        .unwrap();
+        let r = m.without_asset(1).unwrap();
+        assert_eq!(r.assets(), ["A", "C"]);
+        assert_eq!(r.row(1), [4.0, 6.0]);
+        assert_eq!(m.column(2), vec![3.0, 6.0]);
+        assert!(m.without_asset(3).is_none());
+    }
+}

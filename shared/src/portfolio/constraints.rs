@@ -147,3 +147,42 @@ impl Constraints {
         self.max_leverage.filter(|_| shorts)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn effective_bounds_and_forced_leverage() {
+        assert_eq!(
+            Constraints::long_only().bounds(2).unwrap(),
+            vec![(0.0, f64::INFINITY); 2]
+        );
+        let c = Constraints {
+            long_only: true,
+            lower: Some(vec![-1.0, 0.2]),
+            upper: Some(vec![0.9, 1.0]),
+            max_leverage: None,
+        };
+        assert_eq!(c.bounds(2).unwrap(), vec![(0.0, 0.9), (0.2, 1.0)]);
+        assert_eq!(c.leverage(&c.bounds(2).unwrap()), None);
+        let forced = Constraints {
+            long_only: false,
+            lower: Some(vec![0.8, -1.0]),
+            upper: Some(vec![1.0, -0.5]),
+            max_leverage: Some(1.2),
+        };
+        assert!(matches!(
+            forced.bounds(2),
+            Err(PortfolioError::Infeasible { .. })
+        ));
+        let nan = Constraints {
+            upper: Some(vec![f64::NAN, 1.0]),
+            ..Constraints::long_only()
+        };
+        assert!(matches!(
+            nan.bounds(2),
+            Err(PortfolioError::NotFinite { .. })
+        ));
+    }
+}

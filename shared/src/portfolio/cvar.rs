@@ -157,3 +157,38 @@ pub fn min_cvar(
         cvar,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::calendar::Date;
+    use crate::portfolio::{PortfolioFrequency, ReturnKind};
+
+    #[test]
+    fn historical_var_and_cvar_by_hand() {
+        // Ten returns -10 %, -9 %, ..., -1 %: at 80 % the losses above the
+        // VaR quantile (index ⌈8⌉ - 1 = 7 of the sorted losses 1..10 %, i.e.
+        // 8 %) are 9 % and 10 %: CVaR = 8 % + (1 % + 2 %) / (0.2 x 10) = 9.5 %.
+        let dates: Vec<Date> = (1..=10).map(|m| Date::new(2020, m, 1).unwrap()).collect();
+        let rows: Vec<Vec<f64>> = (1..=10).map(|k| vec![-(k as f64) / 100.0]).collect();
+        let r = ReturnMatrix::new(
+            vec!["A".into()],
+            dates,
+            &rows,
+            PortfolioFrequency::Monthly,
+            ReturnKind::Simple,
+        )
+        .unwrap();
+        let (var, cvar) = historical_var_cvar(&r, &[1.0], 0.8).unwrap();
+        assert!((var - 0.08).abs() < 1e-15, "{var}");
+        assert!((cvar - 0.095).abs() < 1e-15, "{cvar}");
+        assert!(matches!(
+            historical_var_cvar(&r, &[1.0], 0.95),
+            Err(PortfolioError::TooFewDates { .. })
+        ));
+        assert!(matches!(
+            historical_var_cvar(&r, &[1.0], 1.0),
+            Err(PortfolioError::Parameter { .. })
+        ));
+    }
+}

@@ -139,3 +139,40 @@ fn bisect(est: &Estimates, order: &[usize]) -> Vec<f64> {
     }
     w
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn correlated_assets_end_up_next_to_each_other() {
+        // Assets 0 and 2 move together, 1 and 3 move together.
+        let rho = |i: usize, j: usize| {
+            if i == j {
+                1.0
+            } else if i % 2 == j % 2 {
+                0.9
+            } else {
+                0.1
+            }
+        };
+        let cov: Vec<Vec<f64>> = (0..4)
+            .map(|i| (0..4).map(|j| 0.04 * rho(i, j)).collect())
+            .collect();
+        let est = Estimates::new(
+            (0..4).map(|i| format!("A{i}")).collect(),
+            vec![0.0; 4],
+            &cov,
+        )
+        .unwrap();
+        let order = quasi_diagonal_order(&est);
+        let pos = |a: usize| order.iter().position(|&x| x == a).unwrap();
+        assert_eq!(pos(0).abs_diff(pos(2)), 1, "{order:?}");
+        assert_eq!(pos(1).abs_diff(pos(3)), 1, "{order:?}");
+        // Symmetric clusters of equal variance: equal weights.
+        let p = hierarchical_risk_parity(&est, 0.0).unwrap();
+        for w in &p.weights {
+            assert!((w - 0.25).abs() < 1e-12);
+        }
+    }
+}

@@ -181,3 +181,38 @@ fn csc(m: usize, n: usize, mut t: Vec<(usize, usize, f64)>) -> CscMatrix<f64> {
     }
     CscMatrix::new(m, n, colptr, rowval, nzval)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csc_sums_duplicates_and_orders_by_column() {
+        let m = csc(
+            2,
+            2,
+            vec![(1, 1, 2.0), (0, 0, 1.0), (1, 1, 3.0), (0, 1, 4.0)],
+        );
+        assert_eq!(m.colptr, vec![0, 1, 3]);
+        assert_eq!(m.rowval, vec![0, 0, 1]);
+        assert_eq!(m.nzval, vec![1.0, 4.0, 5.0]);
+    }
+
+    #[test]
+    fn a_small_qp_matches_its_closed_form() {
+        // minimise ½(x² + 4y²) subject to x + y = 1: x = 0.8, y = 0.2.
+        let mut p = Problem::new(2);
+        p.quadratic_block(0, &[1.0, 0.0, 0.0, 4.0], 2);
+        p.equal(vec![(0, 1.0), (1, 1.0)], 1.0);
+        let s = p.solve("test").unwrap();
+        assert!((s.x[0] - 0.8).abs() < 1e-8 && (s.x[1] - 0.2).abs() < 1e-8);
+        // x <= -1 and x >= 1 together: infeasible.
+        let mut p = Problem::new(1);
+        p.at_most(vec![(0, 1.0)], -1.0);
+        p.at_most(vec![(0, -1.0)], -1.0);
+        assert!(matches!(
+            p.solve("test"),
+            Err(PortfolioError::Infeasible { .. })
+        ));
+    }
+}

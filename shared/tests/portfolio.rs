@@ -272,6 +272,7 @@ fn five_stocks_align_on_googs_span_and_report_what_was_dropped() {
     assert_eq!(report.kept_dates, goog.rows);
     assert_eq!(r.n_dates(), goog.rows - 1);
     assert!(report.dropped_inside.is_empty());
+    assert_eq!(report.resampled, None);
     for (k, id) in [
         "aapl_monthly",
         "amzn_monthly",
@@ -375,6 +376,7 @@ fn mixed_frequencies_are_refused_unless_resampling_is_asked_for() {
     )
     .unwrap();
     assert!(r.resampled());
+    assert!(report.resampled.unwrap().contains("monthly"));
     assert_eq!(r.frequency(), PortfolioFrequency::Monthly);
     assert_eq!(report.common_first, aapl.dates()[0]);
     // Declared daily but dated monthly: refused.

@@ -155,9 +155,14 @@ pub struct AlignReport {
     pub kept_dates: usize,
     /// Total observations dropped over all assets.
     pub dropped_total: usize,
+    /// `Some(text)` when the series were resampled on request, saying how
+    /// (shown to the user as a label); `None` otherwise.
+    pub resampled: Option<&'static str>,
 }
 
-/// Aligned returns: one row per kept date, one column per asset.
+/// Aligned returns: one row per kept date, one column per asset. The
+/// estimators and optimisers treat the numbers as simple returns; log
+/// returns ([`ReturnKind::Log`]) are for callers that want them.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ReturnMatrix {
     assets: Vec<String>,
@@ -463,6 +468,9 @@ pub fn align_returns(
         dropped_inside,
         kept_dates: kept.len(),
         dropped_total,
+        resampled: options.resample_monthly.then_some(
+            "resampled to monthly: the last observation of each calendar month, dated the 1st",
+        ),
     };
     if kept.len() < 3 {
         return Err(PortfolioError::TooFewDates {

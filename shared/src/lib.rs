@@ -16,5 +16,6 @@ pub mod data;
 pub mod features;
 pub mod memory;
 pub mod models;
+pub mod portfolio;
 pub mod pricing;
 pub mod risk;

@@ -87,7 +87,7 @@ pub fn run(runner: LabRunner, plan: LabPlan, on_event: impl Fn(SessionEvent) + '
         };
         on_event(SessionEvent::Fetched {
             verdict: response.verdict.clone(),
-            provenance: Box::new(response.series.provenance.clone()),
+            provenance: Box::new(response.series.provenance().clone()),
         });
         let (source, symbol) = (plan.request.source.clone(), plan.request.symbol.clone());
         let lab = LabRequest::Run {

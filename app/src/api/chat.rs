@@ -58,9 +58,11 @@ pub async fn chat(
     if !response.ok() || !transport::content_type(&response).starts_with("text/event-stream") {
         // A problem answer (or something that is not a stream): decode it.
         let raw = transport::read_text(response).await?;
-        return Err(decode::<()>(raw).err().unwrap_or_else(|| ApiError::Network {
-            message: "the server did not answer with a stream".to_string(),
-        }));
+        return Err(decode::<()>(raw)
+            .err()
+            .unwrap_or_else(|| ApiError::Network {
+                message: "the server did not answer with a stream".to_string(),
+            }));
     }
     let Some(stream) = response.body() else {
         return Ok(StreamEnd::Dropped);
@@ -72,7 +74,13 @@ pub async fn chat(
         let chunk = match JsFuture::from(reader.read()).await {
             Ok(chunk) => chunk,
             Err(_) if signal.aborted() => return Ok(StreamEnd::Stopped),
-            Err(_) => return Ok(if finished { StreamEnd::Ended } else { StreamEnd::Dropped }),
+            Err(_) => {
+                return Ok(if finished {
+                    StreamEnd::Ended
+                } else {
+                    StreamEnd::Dropped
+                })
+            }
         };
         let done = js_sys::Reflect::get(&chunk, &"done".into())
             .ok()
@@ -166,7 +174,11 @@ pub async fn export_conversation(id: i64, format: ExportFormat) -> Result<String
     .await?;
     let raw = transport::read_text(response).await?;
     if !raw.ok() {
-        return Err(ApiError::from_response(raw.status, &raw.content_type, &raw.body));
+        return Err(ApiError::from_response(
+            raw.status,
+            &raw.content_type,
+            &raw.body,
+        ));
     }
     Ok(raw.body)
 }
@@ -188,7 +200,10 @@ pub fn search_url(query: &SearchQuery) -> String {
         &[
             ("q", Some(query.q.clone())),
             ("topic", query.topic.clone()),
-            ("conversation_id", query.conversation_id.map(|c| c.to_string())),
+            (
+                "conversation_id",
+                query.conversation_id.map(|c| c.to_string()),
+            ),
             ("limit", query.limit.map(|l| l.to_string())),
         ],
     )

@@ -229,7 +229,9 @@ mod tests {
     #[test]
     fn an_unterminated_frame_is_left_for_finish() {
         let mut decoder = SseDecoder::new();
-        assert!(decoder.push(b"event: delta\ndata: {\"type\":\"delta\",\"te").is_empty());
+        assert!(decoder
+            .push(b"event: delta\ndata: {\"type\":\"delta\",\"te")
+            .is_empty());
         let rest = decoder.finish().unwrap();
         assert_eq!(rest.event, "delta");
         assert!(chat_event(&rest).is_err());

@@ -69,7 +69,10 @@ pub struct Outgoing<'a> {
 /// Sends `outgoing` and answers the response as soon as its headers have
 /// arrived (the body is left to the caller: text, or a stream).
 pub async fn open(outgoing: &Outgoing<'_>, bearer: Option<&str>) -> Result<Response, ApiError> {
-    debug_assert!(outgoing.path.starts_with('/'), "same-origin relative paths only");
+    debug_assert!(
+        outgoing.path.starts_with('/'),
+        "same-origin relative paths only"
+    );
     let init = RequestInit::new();
     init.set_method(outgoing.method);
     let headers = Headers::new().map_err(network)?;

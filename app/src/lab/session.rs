@@ -102,7 +102,8 @@ pub fn run(runner: LabRunner, plan: LabPlan, on_event: impl Fn(SessionEvent) + '
         let pending = Rc::new(Cell::new(0usize));
         let finished = Rc::new(Cell::new(false));
         let complete = {
-            let (pending, finished, on_event) = (pending.clone(), finished.clone(), on_event.clone());
+            let (pending, finished, on_event) =
+                (pending.clone(), finished.clone(), on_event.clone());
             move || {
                 if finished.get() && pending.get() == 0 {
                     on_event(SessionEvent::Complete);
@@ -132,7 +133,8 @@ pub fn run(runner: LabRunner, plan: LabPlan, on_event: impl Fn(SessionEvent) + '
                 });
                 if let Some(record) = record {
                     pending.set(pending.get() + 1);
-                    let (sink, pending, complete) = (sink.clone(), pending.clone(), complete.clone());
+                    let (sink, pending, complete) =
+                        (sink.clone(), pending.clone(), complete.clone());
                     spawn_local(async move {
                         let outcome = api::record_result(&record)
                             .await

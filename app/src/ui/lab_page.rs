@@ -20,8 +20,8 @@ use super::session::{use_session, Loaded, SessionGate};
 use crate::api;
 use crate::clock::{now_ms, today};
 use crate::lab::protocol::fits_target;
-use crate::lab::session::{self, LabPlan, SessionEvent};
 use crate::lab::runner::LabRunner;
+use crate::lab::session::{self, LabPlan, SessionEvent};
 
 /// Which models a run covers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -267,8 +267,9 @@ pub fn LabPage() -> impl IntoView {
                     });
                 }
                 SessionEvent::Recorded { name, outcome } => {
-                    let recorded = outcome
-                        .map(|stored| format!("recorded #{} ({})", stored.id, stored.verdict.rule_id));
+                    let recorded = outcome.map(|stored| {
+                        format!("recorded #{} ({})", stored.id, stored.verdict.rule_id)
+                    });
                     rows.update(|rows| {
                         if let Some(row) = rows.iter_mut().find(|r| r.name == name) {
                             row.recorded = Some(recorded);

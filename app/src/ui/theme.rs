@@ -81,7 +81,7 @@ pub fn ThemeToggle() -> impl IntoView {
     };
     view! {
         <div class="theme-toggle">
-            <label for="theme-select">"Theme"</label>
+            <label for="theme-select" class="sr-only">"Theme"</label>
             <select id="theme-select" on:change=move |ev| {
                 let chosen = Theme::parse(&event_target_value(&ev));
                 theme.set(chosen);

@@ -29,8 +29,15 @@ const AMERICAN_STEPS: usize = 500;
 #[derive(Clone, Debug, PartialEq)]
 enum CardState {
     Idle,
-    Running { text: String, done: usize, total: usize },
-    Done { words: String, posted: Option<Result<(), String>> },
+    Running {
+        text: String,
+        done: usize,
+        total: usize,
+    },
+    Done {
+        words: String,
+        posted: Option<Result<(), String>>,
+    },
     Failed(String),
 }
 
@@ -141,7 +148,10 @@ pub fn ActionCard(
                         });
                         if let Ok(report) = outcome {
                             best.update_value(|best| {
-                                if best.as_ref().is_none_or(|b| report.trading.sharpe > b.trading.sharpe) {
+                                if best
+                                    .as_ref()
+                                    .is_none_or(|b| report.trading.sharpe > b.trading.sharpe)
+                                {
                                     *best = Some(report);
                                 }
                             });
@@ -165,7 +175,9 @@ pub fn ActionCard(
                         let (ok, failed) = counts.get_value();
                         let mut summary = LabSummary::from_report(&report, target, ok, failed);
                         summary.recorded = ids.with_value(|ids| {
-                            ids.iter().find(|(n, _)| *n == report.spec.name).map(|(_, id)| *id)
+                            ids.iter()
+                                .find(|(n, _)| *n == report.spec.name)
+                                .map(|(_, id)| *id)
                         });
                         let recorded = summary.recorded;
                         chart.set(Some(report));
@@ -175,13 +187,16 @@ pub fn ActionCard(
                 });
             }
             Action::PriceOption(option) => {
-                let outcome = option.params().map_err(|e| e.to_string()).and_then(|params| {
-                    let model = Model {
-                        exercise: option.exercise(),
-                        steps: AMERICAN_STEPS,
-                    };
-                    valuation(&params, &model).map_err(|e| e.to_string())
-                });
+                let outcome = option
+                    .params()
+                    .map_err(|e| e.to_string())
+                    .and_then(|params| {
+                        let model = Model {
+                            exercise: option.exercise(),
+                            steps: AMERICAN_STEPS,
+                        };
+                        valuation(&params, &model).map_err(|e| e.to_string())
+                    });
                 match outcome {
                     Ok(v) => {
                         let style = match option.exercise {
@@ -194,7 +209,14 @@ pub fn ActionCard(
                         };
                         let label = format!("{style} {right}");
                         finish(
-                            price_words(&label, option.days, option.spot, option.strike, option.volatility, &v),
+                            price_words(
+                                &label,
+                                option.days,
+                                option.spot,
+                                option.strike,
+                                option.volatility,
+                                &v,
+                            ),
                             None,
                         );
                     }
@@ -210,7 +232,7 @@ pub fn ActionCard(
                 let request = fetch.data_request();
                 spawn_local(async move {
                     match api::data(&request).await {
-                        Ok(response) => finish(data_words(&response.series.provenance()), None),
+                        Ok(response) => finish(data_words(response.series.provenance()), None),
                         Err(error) => state.set(CardState::Failed(error.message())),
                     }
                 });
@@ -227,7 +249,11 @@ pub fn ActionCard(
                         Ok(saved) => {
                             session.reload_goal();
                             finish(
-                                goal_words(&saved.text, &saved.verdict.rule_id, &saved.verdict.reason),
+                                goal_words(
+                                    &saved.text,
+                                    &saved.verdict.rule_id,
+                                    &saved.verdict.reason,
+                                ),
                                 None,
                             );
                         }
@@ -238,7 +264,8 @@ pub fn ActionCard(
         }
     };
 
-    let status = move || match state.get() {
+    let status = move || {
+        match state.get() {
         CardState::Idle => None,
         CardState::Running { text, done, total } => Some(
             view! {
@@ -268,6 +295,7 @@ pub fn ActionCard(
         CardState::Failed(message) => {
             Some(view! { <p class="action-error error" role="alert">{message}</p> }.into_any())
         }
+    }
     };
     let chart_view = move || chart.get().map(|report| equity_chart(&report));
     let summary = if proposal.summary.trim().is_empty() {
@@ -275,7 +303,11 @@ pub fn ActionCard(
     } else {
         proposal.summary.clone()
     };
-    let verdict_class = if allowed { "verdict allowed" } else { "verdict refused" };
+    let verdict_class = if allowed {
+        "verdict allowed"
+    } else {
+        "verdict refused"
+    };
     let running = move || matches!(state.get(), CardState::Running { .. });
     view! {
         <article class="action-card" data-action=kind data-verdict=if allowed { "allowed" } else { "refused" }>
@@ -331,7 +363,11 @@ fn equity_chart(report: &ModelReport) -> impl IntoView {
     };
     let lines = vec![
         line(report.spec.name.clone(), "series-a", &report.equity_curve),
-        line("buy and hold".into(), "series-b", &report.buy_and_hold_equity),
+        line(
+            "buy and hold".into(),
+            "series-b",
+            &report.buy_and_hold_equity,
+        ),
     ];
     view! {
         <div class="action-chart">

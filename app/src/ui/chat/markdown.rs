@@ -108,9 +108,10 @@ pub fn parse(text: &str) -> Vec<Node> {
             Event::HardBreak => push(&mut stack, Node::Break),
             Event::Rule => push(&mut stack, Node::Rule),
             Event::FootnoteReference(t) => push(&mut stack, Node::Text(format!("[{t}]"))),
-            Event::TaskListMarker(done) => {
-                push(&mut stack, Node::Text(if done { "☑ " } else { "☐ " }.into()))
-            }
+            Event::TaskListMarker(done) => push(
+                &mut stack,
+                Node::Text(if done { "☑ " } else { "☐ " }.into()),
+            ),
         }
     }
     // Unclosed elements (a streaming answer cut mid-way) close at the end.
@@ -316,7 +317,9 @@ mod tests {
     fn lists_headings_quotes() {
         let nodes = parse("# Title\n\n3. three\n4. four\n\n- a\n\n> quoted");
         assert_eq!(nodes[0], el(Element::Heading(1), vec![text("Title")]));
-        assert!(matches!(&nodes[1], Node::Element(Element::List(Some(3)), items) if items.len() == 2));
+        assert!(
+            matches!(&nodes[1], Node::Element(Element::List(Some(3)), items) if items.len() == 2)
+        );
         assert!(matches!(&nodes[2], Node::Element(Element::List(None), items) if items.len() == 1));
         assert!(matches!(&nodes[3], Node::Element(Element::BlockQuote, _)));
     }
@@ -354,10 +357,26 @@ mod tests {
 
     #[test]
     fn url_safety() {
-        for ok in ["https://a.b", "http://a", "/x", "x/y", "?q=1", "#top", "results.csv"] {
+        for ok in [
+            "https://a.b",
+            "http://a",
+            "/x",
+            "x/y",
+            "?q=1",
+            "#top",
+            "results.csv",
+        ] {
             assert!(safe_url(ok), "{ok}");
         }
-        for bad in ["javascript:x", " vbscript:x", "data:x", "file:///etc", "//evil.com", "", "mailto:a@b"] {
+        for bad in [
+            "javascript:x",
+            " vbscript:x",
+            "data:x",
+            "file:///etc",
+            "//evil.com",
+            "",
+            "mailto:a@b",
+        ] {
             assert!(!safe_url(bad), "{bad}");
         }
     }
@@ -367,6 +386,9 @@ mod tests {
         let nodes = parse("**bold but not clo");
         assert_eq!(plain_text(&nodes), "**bold but not clo");
         let nodes = parse("```\ncode not closed");
-        assert_eq!(nodes, vec![el(Element::CodeBlock(None), vec![text("code not closed")])]);
+        assert_eq!(
+            nodes,
+            vec![el(Element::CodeBlock(None), vec![text("code not closed")])]
+        );
     }
 }

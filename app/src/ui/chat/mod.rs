@@ -21,8 +21,7 @@ use leptos::html;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use shared::api::{
-    ChatEvent, ChatMessage, ChatRequest, CoachStatus, ConversationSummary, MessageRole,
-    TokenUsage,
+    ChatEvent, ChatMessage, ChatRequest, CoachStatus, ConversationSummary, MessageRole, TokenUsage,
 };
 use wasm_bindgen::JsCast;
 use web_sys::AbortController;
@@ -160,9 +159,9 @@ impl ChatState {
     /// Shows conversation `id`, then scrolls to `focus` if given.
     fn open(self, id: i64, focus: Option<i64>) {
         if self.streaming.get_untracked() {
-            return self
-                .notice
-                .set(Some("Stop the answer before switching conversations.".into()));
+            return self.notice.set(Some(
+                "Stop the answer before switching conversations.".into(),
+            ));
         }
         spawn_local(async move {
             match api::conversation(id).await {
@@ -236,7 +235,9 @@ pub fn ChatPage() -> impl IntoView {
             return;
         }
         let Ok(abort) = AbortController::new() else {
-            return state.notice.set(Some("This browser cannot stop a request.".into()));
+            return state
+                .notice
+                .set(Some("This browser cannot stop a request.".into()));
         };
         let signal = abort.signal();
         controller.set_value(Some(abort));
@@ -299,8 +300,12 @@ pub fn ChatPage() -> impl IntoView {
                         d.message.content.push_str(&text)
                     }
                 }),
-                ChatEvent::Action { proposal } => live(&|d| d.message.actions.push(proposal.clone())),
-                ChatEvent::Refused { refusal } => live(&|d| d.message.refusals.push(refusal.clone())),
+                ChatEvent::Action { proposal } => {
+                    live(&|d| d.message.actions.push(proposal.clone()))
+                }
+                ChatEvent::Refused { refusal } => {
+                    live(&|d| d.message.refusals.push(refusal.clone()))
+                }
                 ChatEvent::Done { message_id, usage } => live(&|d| {
                     d.message.id = message_id;
                     d.message.usage = usage;
@@ -324,13 +329,16 @@ pub fn ChatPage() -> impl IntoView {
             .await;
             let failure = match end {
                 Ok(StreamEnd::Ended) | Ok(StreamEnd::Stopped) => None,
-                Ok(StreamEnd::Dropped) => Some("the connection dropped before the answer ended".to_string()),
+                Ok(StreamEnd::Dropped) => {
+                    Some("the connection dropped before the answer ended".to_string())
+                }
                 Err(error) => Some(error.message()),
             };
             answer.data.update(|d| {
                 if d.status == Status::Streaming {
                     d.message.complete = false;
-                    d.status = Status::Failed(failure.unwrap_or_else(|| "the answer ended early".into()));
+                    d.status =
+                        Status::Failed(failure.unwrap_or_else(|| "the answer ended early".into()));
                 }
             });
             controller.set_value(None);
@@ -352,7 +360,12 @@ pub fn ChatPage() -> impl IntoView {
             }
             return;
         }
-        if ev.ctrl_key() || ev.meta_key() || ev.alt_key() || in_field(&ev) || help_open.get_untracked() {
+        if ev.ctrl_key()
+            || ev.meta_key()
+            || ev.alt_key()
+            || in_field(&ev)
+            || help_open.get_untracked()
+        {
             return;
         }
         if key == "/" {
@@ -498,9 +511,8 @@ fn MessageView(entry: Slot, on_result: Callback<ChatMessage>) -> impl IntoView {
     let data = entry.data;
     let role = data.with_untracked(|d| d.message.role);
     let content = Signal::derive(move || data.with(|d| d.message.content.clone()));
-    let conversation = Signal::derive(move || {
-        data.with(|d| Some(d.message.conversation_id).filter(|id| *id > 0))
-    });
+    let conversation =
+        Signal::derive(move || data.with(|d| Some(d.message.conversation_id).filter(|id| *id > 0)));
     let id = move || data.with(|d| (d.message.id > 0).then(|| format!("msg-{}", d.message.id)));
     let body = match role {
         MessageRole::User => view! { <p class="user-text">{move || content.get()}</p> }.into_any(),
@@ -567,7 +579,10 @@ mod tests {
             tokens_used_today: 120,
             daily_token_budget: 200_000,
         };
-        assert_eq!(coach_words(&status), "Coach: rules · 120 of 200000 tokens used today");
+        assert_eq!(
+            coach_words(&status),
+            "Coach: rules · 120 of 200000 tokens used today"
+        );
         status.provider = "anthropic".into();
         status.model = "claude-sonnet-4-5".into();
         assert!(coach_words(&status).starts_with("Coach: anthropic claude-sonnet-4-5 · "));

@@ -36,7 +36,9 @@ pub fn ConversationList(
     /// Starts a new one.
     on_new: Callback<()>,
 ) -> impl IntoView {
-    let count = move || conversations.with(|c| c.as_ref().and_then(|c| c.as_ref().ok()).map_or(0, Vec::len));
+    let count = move || {
+        conversations.with(|c| c.as_ref().and_then(|c| c.as_ref().ok()).map_or(0, Vec::len))
+    };
     let items = move || {
         conversations.with(|list| match list {
             None => view! { <p class="muted">"Loading…"</p> }.into_any(),
@@ -166,12 +168,15 @@ pub fn MemoryPanel(
                 .map(|()| format!("Saved conversation-{id}.{}", format.as_str())),
                 Err(error) => Err(error.message()),
             };
-            message.set(Some(saved.unwrap_or_else(|e| format!("Export failed: {e}"))));
+            message.set(Some(
+                saved.unwrap_or_else(|e| format!("Export failed: {e}")),
+            ));
         });
     };
     let import = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let (Some(history), Some(goals)) = (history_ref.get_untracked(), goals_ref.get_untracked()) else {
+        let (Some(history), Some(goals)) = (history_ref.get_untracked(), goals_ref.get_untracked())
+        else {
             return;
         };
         busy.set(true);
@@ -179,7 +184,10 @@ pub fn MemoryPanel(
         spawn_local(async move {
             let outcome = async {
                 let Some(history) = chosen_text(&history).await? else {
-                    return Err("Choose the history file (a JSON list of {role, content, timestamp}).".to_string());
+                    return Err(
+                        "Choose the history file (a JSON list of {role, content, timestamp})."
+                            .to_string(),
+                    );
                 };
                 let goals = chosen_text(&goals).await?;
                 api::import_history(&ImportRequest {
@@ -206,7 +214,11 @@ pub fn MemoryPanel(
         ev.prevent_default();
         let days = match prune_days.get_untracked().trim().parse::<u32>() {
             Ok(days) if days >= 1 => days,
-            _ => return message.set(Some("Older than (days): a whole number, at least 1.".into())),
+            _ => {
+                return message.set(Some(
+                    "Older than (days): a whole number, at least 1.".into(),
+                ))
+            }
         };
         spawn_local(async move {
             let words = match api::prune(&PruneRequest {

@@ -162,7 +162,9 @@ pub fn describe(action: &Action) -> String {
             },
             r.horizon
         ),
-        Action::PriceOption(p) => format!("Price a {:?} on {} strike {}", p.right, p.spot, p.strike),
+        Action::PriceOption(p) => {
+            format!("Price a {:?} on {} strike {}", p.right, p.spot, p.strike)
+        }
         Action::SetGoal(g) => format!("Set the goal to \"{}\"", g.text),
     }
 }

@@ -35,7 +35,12 @@ pub struct LabSummary {
 
 impl LabSummary {
     /// The summary of a run whose best model (by Sharpe) is `best`.
-    pub fn from_report(best: &ModelReport, target: Task, models_run: usize, models_failed: usize) -> Self {
+    pub fn from_report(
+        best: &ModelReport,
+        target: Task,
+        models_run: usize,
+        models_failed: usize,
+    ) -> Self {
         let skill = match (&best.classification, &best.regression) {
             (Some(c), _) => Some(("accuracy", c.accuracy)),
             (None, Some(r)) => Some(("R²", r.r2)),
@@ -60,7 +65,11 @@ impl LabSummary {
 /// e.g. "random_forest_clf_100_sqrt on sp500, 5-day direction: accuracy
 /// 0.53, Sharpe 0.41 vs buy-and-hold 0.62 over 12 folds; recorded #17".
 pub fn lab_words(s: &LabSummary) -> String {
-    let target = if s.target == Task::Regression { "return" } else { "direction" };
+    let target = if s.target == Task::Regression {
+        "return"
+    } else {
+        "direction"
+    };
     let lead = if s.models_run > 1 {
         format!("Best of {} models: ", s.models_run)
     } else {
@@ -87,7 +96,14 @@ pub fn lab_words(s: &LabSummary) -> String {
 
 /// e.g. "European call, spot 100, strike 105, 91 days, vol 20.0%: price
 /// 2.4612; delta 0.3829, gamma 0.0393, vega 0.1940, theta -6.8410 per year".
-pub fn price_words(label: &str, days: f64, spot: f64, strike: f64, volatility: f64, v: &Valuation) -> String {
+pub fn price_words(
+    label: &str,
+    days: f64,
+    spot: f64,
+    strike: f64,
+    volatility: f64,
+    v: &Valuation,
+) -> String {
     let g = &v.greeks;
     format!(
         "{label}, spot {spot}, strike {strike}, {days} days, vol {:.1}%: price {:.4}; delta {:.4}, gamma {:.4}, vega {:.4}, theta {:.4} per year",
@@ -159,9 +175,15 @@ mod tests {
             ..summary()
         };
         let words = lab_words(&s);
-        assert!(words.starts_with("Best of 4 models: random_forest"), "{words}");
+        assert!(
+            words.starts_with("Best of 4 models: random_forest"),
+            "{words}"
+        );
         assert!(words.contains("5-day return: R² -0.01,"), "{words}");
-        assert!(words.ends_with("; not recorded; 2 models failed"), "{words}");
+        assert!(
+            words.ends_with("; not recorded; 2 models failed"),
+            "{words}"
+        );
     }
 
     #[test]

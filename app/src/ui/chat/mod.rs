@@ -197,6 +197,9 @@ pub fn ChatPage() -> impl IntoView {
     let state = ChatState::new();
     let draft = RwSignal::new(String::new());
     let controller = StoredValue::new_local(None::<AbortController>);
+    // Which send is current: a stopped answer's stream may end after the
+    // next message was sent, and must not touch the new one's state.
+    let generation = StoredValue::new(0u64);
     let help_open = RwSignal::new(false);
     let input_ref = NodeRef::<html::Textarea>::new();
     let search_ref = NodeRef::<html::Input>::new();
@@ -241,6 +244,8 @@ pub fn ChatPage() -> impl IntoView {
         };
         let signal = abort.signal();
         controller.set_value(Some(abort));
+        generation.update_value(|g| *g += 1);
+        let this_send = generation.get_value();
         draft.set(String::new());
         state.notice.set(None);
         let conversation_id = state.conversation.get_untracked();
@@ -341,8 +346,10 @@ pub fn ChatPage() -> impl IntoView {
                         Status::Failed(failure.unwrap_or_else(|| "the answer ended early".into()));
                 }
             });
-            controller.set_value(None);
-            state.streaming.set(false);
+            if generation.get_value() == this_send {
+                controller.set_value(None);
+                state.streaming.set(false);
+            }
             state.reload_list();
         });
     };
@@ -398,6 +405,7 @@ pub fn ChatPage() -> impl IntoView {
             {
                 el.scroll_into_view();
                 let _ = el.class_list().add_1("focused");
+                state.focus.set(None);
             }
         });
     });

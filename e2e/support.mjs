@@ -23,12 +23,13 @@ const CHROME_ARGS = [
   "--disable-dev-shm-usage",
 ];
 
-/** Starts the server on an ephemeral port with `dataDir` (created by the server). */
-export function startServer(dataDir) {
+/** Starts the server on an ephemeral port with `dataDir` (created by the
+ * server); `env` adds to (or overrides) the server's environment. */
+export function startServer(dataDir, env = {}) {
   return new Promise((resolve, reject) => {
     const child = spawn(SERVER_BIN, ["--addr", "127.0.0.1:0", "--dist", DIST], {
       stdio: ["ignore", "pipe", "pipe"],
-      env: { ...process.env, MLTRAINER_DATA_DIR: dataDir },
+      env: { ...process.env, ...env, MLTRAINER_DATA_DIR: dataDir },
     });
     let out = "";
     let err = "";
@@ -64,12 +65,13 @@ export function stopServer(child) {
 /**
  * Starts the server and a 360 px phone page. Returns the session: `server`,
  * `baseUrl`, `browser`, `context`, `page`, `problems` (console errors and
- * page errors, collected), and `close()` to end everything.
+ * page errors, collected), and `close()` to end everything. `options.env`
+ * adds to the server's environment (e.g. a fake LLM's base URL).
  */
-export async function openSession() {
+export async function openSession(options = {}) {
   assert.ok(SERVER_BIN && DIST, "MLTRAINER_SERVER_BIN and MLTRAINER_DIST must be set");
   const tempDir = mkdtempSync(join(tmpdir(), "mltrainer-e2e-"));
-  const started = await startServer(join(tempDir, "data"));
+  const started = await startServer(join(tempDir, "data"), options.env ?? {});
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROME_ARGS, headless: true });
   const context = await browser.newContext({ viewport: { width: 360, height: 740 }, deviceScaleFactor: 2, hasTouch: true });
   const page = await context.newPage();

@@ -28,7 +28,8 @@ pub enum Method {
 }
 
 impl Method {
-    fn as_str(self) -> &'static str {
+    /// The method's name on the wire.
+    pub fn as_str(self) -> &'static str {
         match self {
             Method::Get => "GET",
             Method::Post => "POST",
@@ -133,16 +134,25 @@ async fn with_auth(
     body: Option<&str>,
     content_type: &str,
 ) -> Result<RawResponse, ApiError> {
-    let sent_with = tokens::access();
-    let first = transport::send(
-        method.as_str(),
+    let response = authorized(&transport::Outgoing {
+        method: method.as_str(),
         path,
         body,
         content_type,
-        sent_with.as_deref(),
-    )
+        accept: "application/json, application/problem+json",
+        signal: None,
+    })
     .await?;
-    if first.status != 401 {
+    transport::read_text(response).await
+}
+
+/// Opens `outgoing` with the access token; on a 401 with a refresh token
+/// stored, refreshes once (shared with other calls) and retries once. The
+/// answer's body is not read: streaming callers read it as it arrives.
+pub async fn authorized(outgoing: &transport::Outgoing<'_>) -> Result<web_sys::Response, ApiError> {
+    let sent_with = tokens::access();
+    let first = transport::open(outgoing, sent_with.as_deref()).await?;
+    if first.status() != 401 {
         return Ok(first);
     }
     if tokens::refresh().is_none() {
@@ -163,15 +173,8 @@ async fn with_auth(
             }
         }
     }
-    let retry = transport::send(
-        method.as_str(),
-        path,
-        body,
-        content_type,
-        tokens::access().as_deref(),
-    )
-    .await?;
-    if retry.status == 401 {
+    let retry = transport::open(outgoing, tokens::access().as_deref()).await?;
+    if retry.status() == 401 {
         tokens::clear();
         login_required();
     }

@@ -6,12 +6,18 @@
 //! tokens are handled here (see `tokens` for where they live and why), so
 //! screens only call these functions and show the result.
 
+mod chat;
 mod client;
 mod error;
 mod query;
+pub mod sse;
 mod tokens;
 mod transport;
 
+pub use chat::{
+    chat, coach_status, conversation, conversations, export_conversation, import_history,
+    post_result_message, prune, search, search_url, ExportFormat, StreamEnd,
+};
 pub use client::{on_login_required, Method};
 pub use error::{code_for_status, verdict_words, ApiError, BAD_RESPONSE};
 pub use query::{audit_url, encode_component, with_query};

@@ -37,15 +37,50 @@ pub async fn send(
     content_type: &str,
     bearer: Option<&str>,
 ) -> Result<RawResponse, ApiError> {
-    debug_assert!(path.starts_with('/'), "same-origin relative paths only");
+    let outgoing = Outgoing {
+        method,
+        path,
+        body,
+        content_type,
+        accept: "application/json, application/problem+json",
+        signal: None,
+    };
+    let response = open(&outgoing, bearer).await?;
+    read_text(response).await
+}
+
+/// One request to open, before its answer's body is read.
+#[derive(Clone, Copy)]
+pub struct Outgoing<'a> {
+    /// `GET`, `POST`, ...
+    pub method: &'a str,
+    /// A same-origin path.
+    pub path: &'a str,
+    /// The body, if any.
+    pub body: Option<&'a str>,
+    /// The body's media type.
+    pub content_type: &'a str,
+    /// The `Accept` header.
+    pub accept: &'a str,
+    /// Aborts the fetch (and its body stream) when signalled.
+    pub signal: Option<&'a web_sys::AbortSignal>,
+}
+
+/// Sends `outgoing` and answers the response as soon as its headers have
+/// arrived (the body is left to the caller: text, or a stream).
+pub async fn open(outgoing: &Outgoing<'_>, bearer: Option<&str>) -> Result<Response, ApiError> {
+    debug_assert!(
+        outgoing.path.starts_with('/'),
+        "same-origin relative paths only"
+    );
     let init = RequestInit::new();
-    init.set_method(method);
+    init.set_method(outgoing.method);
     let headers = Headers::new().map_err(network)?;
-    headers
-        .set("Accept", "application/json, application/problem+json")
-        .map_err(network)?;
-    if let Some(body) = body {
-        headers.set("Content-Type", content_type).map_err(network)?;
+    headers.set("Accept", outgoing.accept).map_err(network)?;
+    if let Some(body) = outgoing.body {
+        headers
+            .set("Content-Type", outgoing.content_type)
+            .map_err(network)?;
         init.set_body(&JsValue::from_str(body));
     }
     if let Some(token) = bearer {
@@ -54,22 +89,32 @@ pub async fn send(
             .map_err(network)?;
     }
     init.set_headers(&headers);
-    let request = Request::new_with_str_and_init(path, &init).map_err(network)?;
+    init.set_signal(outgoing.signal);
+    let request = Request::new_with_str_and_init(outgoing.path, &init).map_err(network)?;
     let window = web_sys::window().ok_or_else(|| ApiError::Network {
         message: "no window to fetch from".to_string(),
     })?;
-    let response: Response = JsFuture::from(window.fetch_with_request(&request))
+    JsFuture::from(window.fetch_with_request(&request))
         .await
         .map_err(network)?
         .dyn_into()
-        .map_err(network)?;
-    let status = response.status();
-    let content_type = response
+        .map_err(network)
+}
+
+/// The `content-type` header of `response`, or empty.
+pub fn content_type(response: &Response) -> String {
+    response
         .headers()
         .get("content-type")
         .ok()
         .flatten()
-        .unwrap_or_default();
+        .unwrap_or_default()
+}
+
+/// Reads the whole body of `response` as text.
+pub async fn read_text(response: Response) -> Result<RawResponse, ApiError> {
+    let status = response.status();
+    let content_type = content_type(&response);
     let text = response.text().map_err(network)?;
     let body = JsFuture::from(text)
         .await
@@ -84,7 +129,7 @@ pub async fn send(
 }
 
 /// A rejected fetch (offline, refused connection, blocked by policy).
-fn network(error: JsValue) -> ApiError {
+pub fn network(error: JsValue) -> ApiError {
     let message = error
         .dyn_ref::<js_sys::Error>()
         .map(|e| String::from(e.message()))

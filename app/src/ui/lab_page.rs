@@ -11,7 +11,6 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use shared::api::{DataRequest, DatasetSummary};
 use shared::compliance::check_data_request;
-use shared::features::FeatureSpec;
 use shared::models::{catalog, Family, ModelReport, Task, WalkForwardConfig, Window};
 
 use super::chart::{LineChart, Series as Line};
@@ -20,8 +19,9 @@ use super::goal_bar::verdict_sentence;
 use super::session::{use_session, Loaded, SessionGate};
 use crate::api;
 use crate::clock::{now_ms, today};
-use crate::lab::protocol::{fits_target, LabEvent, LabRequest};
+use crate::lab::protocol::fits_target;
 use crate::lab::runner::LabRunner;
+use crate::lab::session::{self, LabPlan, SessionEvent};
 
 /// Which models a run covers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -217,109 +217,80 @@ pub fn LabPage() -> impl IntoView {
                 Err(error) => return message.set(Some(error)),
             };
             let models = selection.get_untracked();
+            let total = models.len();
             if models.is_empty() {
                 return message.set(Some("No model matches this choice for this target.".into()));
             }
-            let request = data_request.get_untracked();
-            let target = target.get_untracked();
-            let runner = runner.get_value();
+            let plan = LabPlan {
+                request: data_request.get_untracked(),
+                horizon,
+                target: target.get_untracked(),
+                models,
+                config,
+            };
             message.set(Some(
                 "Fetching the data through the compliance gateway…".into(),
             ));
             rows.set(Vec::new());
             details.set(None);
-            spawn_local(async move {
-                let response = match api::data(&request).await {
-                    Ok(response) => response,
-                    Err(error) => return message.set(Some(error.message())),
-                };
-                message.set(Some(verdict_sentence("Server", &response.verdict)));
-                let total = models.len();
-                let started = now_ms();
-                progress.set(Some(Progress {
-                    done: 0,
-                    total,
-                    started_ms: started,
-                    now_ms: started,
-                    state: "running",
-                }));
-                let (source, symbol) = (request.source.clone(), request.symbol.clone());
-                let lab = LabRequest::Run {
-                    series: response.series,
-                    features: FeatureSpec::default(),
-                    horizon,
-                    target,
-                    models,
-                    config,
-                };
-                let for_events = runner.clone();
-                let started = runner.start(&lab, move |event| match event {
-                    LabEvent::Started { .. } => {}
-                    LabEvent::Model {
-                        done,
+            session::run(runner.get_value(), plan, move |event| match event {
+                SessionEvent::Fetched { verdict, .. } => {
+                    message.set(Some(verdict_sentence("Server", &verdict)));
+                    let started = now_ms();
+                    progress.set(Some(Progress {
+                        done: 0,
                         total,
-                        name,
-                        outcome,
-                    } => {
-                        progress.update(|p| {
-                            if let Some(p) = p {
-                                p.done = done;
-                                p.total = total;
-                                p.now_ms = now_ms();
-                            }
-                        });
-                        let record = outcome
-                            .as_ref()
-                            .ok()
-                            .map(|r| r.to_result_record(&source, &symbol));
-                        rows.update(|rows| {
-                            rows.push(Row {
-                                name: name.clone(),
-                                outcome,
-                                recorded: None,
-                            })
-                        });
-                        if let Some(record) = record {
-                            spawn_local(async move {
-                                let recorded = match api::record_result(&record).await {
-                                    Ok(stored) => Ok(format!(
-                                        "recorded #{} ({})",
-                                        stored.id, stored.verdict.rule_id
-                                    )),
-                                    Err(error) => Err(error.message()),
-                                };
-                                rows.update(|rows| {
-                                    if let Some(row) = rows.iter_mut().find(|r| r.name == name) {
-                                        row.recorded = Some(recorded);
-                                    }
-                                });
-                            });
-                        }
-                    }
-                    LabEvent::Finished => {
-                        progress.update(|p| {
-                            if let Some(p) = p {
-                                p.state = "finished";
-                                p.now_ms = now_ms();
-                            }
-                        });
-                        for_events.finish();
-                    }
-                    LabEvent::Failed { message: text } => {
-                        progress.update(|p| {
-                            if let Some(p) = p {
-                                p.state = "failed";
-                            }
-                        });
-                        message.set(Some(text));
-                        for_events.finish();
-                    }
-                    LabEvent::Bench { .. } | LabEvent::Ready => {}
-                });
-                if let Err(error) = started {
-                    progress.set(None);
-                    message.set(Some(error));
+                        started_ms: started,
+                        now_ms: started,
+                        state: "running",
+                    }));
                 }
+                SessionEvent::Model {
+                    done,
+                    total,
+                    name,
+                    outcome,
+                } => {
+                    progress.update(|p| {
+                        if let Some(p) = p {
+                            p.done = done;
+                            p.total = total;
+                            p.now_ms = now_ms();
+                        }
+                    });
+                    rows.update(|rows| {
+                        rows.push(Row {
+                            name,
+                            outcome,
+                            recorded: None,
+                        })
+                    });
+                }
+                SessionEvent::Recorded { name, outcome } => {
+                    let recorded = outcome.map(|stored| {
+                        format!("recorded #{} ({})", stored.id, stored.verdict.rule_id)
+                    });
+                    rows.update(|rows| {
+                        if let Some(row) = rows.iter_mut().find(|r| r.name == name) {
+                            row.recorded = Some(recorded);
+                        }
+                    });
+                }
+                SessionEvent::Finished => progress.update(|p| {
+                    if let Some(p) = p {
+                        p.state = "finished";
+                        p.now_ms = now_ms();
+                    }
+                }),
+                SessionEvent::Failed(text) => {
+                    progress.update(|p| {
+                        if let Some(p) = p {
+                            p.state = "failed";
+                        }
+                    });
+                    message.set(Some(text));
+                }
+                SessionEvent::Started { .. } | SessionEvent::Complete => {}
             });
         }
     };

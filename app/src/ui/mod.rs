@@ -6,6 +6,7 @@
 mod audit_page;
 mod bench_page;
 mod chart;
+mod chat;
 mod compliance_page;
 mod data_page;
 mod field;
@@ -21,6 +22,7 @@ mod runner;
 mod session;
 mod state;
 mod strategies_page;
+mod theme;
 
 use leptos::prelude::*;
 use leptos_router::components::{Route, Router, Routes, A};
@@ -45,9 +47,11 @@ pub fn App() -> impl IntoView {
             <header class="top">
                 <div class="bar">
                     <a class="brand" href="/">"mlTrainer"</a>
+                    <theme::ThemeToggle />
                     <session::SessionBadge />
                 </div>
                 <nav aria-label="Main">
+                    <A href="/chat">"Chat"</A>
                     <A href="/">"Pricing"</A>
                     <A href="/strategies">"Strategies"</A>
                     <A href="/data">"Data"</A>
@@ -61,6 +65,7 @@ pub fn App() -> impl IntoView {
                 <Show when=move || !needs_login.get() fallback=login_page::LoginPage>
                     <Routes fallback=|| view! { <p class="card">"Page not found. " <a href="/">"Go to Pricing"</a></p> }>
                         <Route path=path!("/") view=pricing_page::PricingPage />
+                        <Route path=path!("/chat") view=chat::ChatPage />
                         <Route path=path!("/strategies") view=strategies_page::StrategiesPage />
                         <Route path=path!("/data") view=data_page::DataPage />
                         <Route path=path!("/lab") view=lab_page::LabPage />

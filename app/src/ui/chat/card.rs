@@ -1,0 +1,377 @@
+//! Action cards: what a proposed action will do, its local compliance
+//! verdict and a Run button; refusals as cards without one. Run executes
+//! the action where it runs today (the lab session, `shared::pricing`, the
+//! gateway's data route, the goal route), shows progress, then the result,
+//! and posts a short result message into the conversation.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use shared::actions::{Action, ExerciseStyle, OptionRight, ProposedAction, Refusal};
+use shared::api::{ChatMessage, ResultMessageRequest};
+use shared::models::ModelReport;
+use shared::pricing::{valuation, Model};
+
+use super::shim::{describe, FetchDataExt, PriceOptionExt, RunLabExt, SetGoalExt};
+use super::words::{data_words, goal_words, lab_words, price_words, LabSummary};
+use crate::api;
+use crate::lab::runner::LabRunner;
+use crate::lab::session::{self, LabPlan, SessionEvent};
+use crate::ui::chart::{LineChart, Series as Line};
+use crate::ui::data_page::year_fraction;
+use crate::ui::goal_bar::verdict_sentence;
+use crate::ui::session::use_session;
+
+/// Binomial steps for American options run from the chat (the Pricing
+/// screen's default).
+const AMERICAN_STEPS: usize = 500;
+
+/// Where a card stands.
+#[derive(Clone, Debug, PartialEq)]
+enum CardState {
+    Idle,
+    Running {
+        text: String,
+        done: usize,
+        total: usize,
+    },
+    Done {
+        words: String,
+        posted: Option<Result<(), String>>,
+    },
+    Failed(String),
+}
+
+/// One proposed action as a card.
+#[component]
+pub fn ActionCard(
+    /// The proposal.
+    proposal: ProposedAction,
+    /// The conversation its result message goes to.
+    conversation_id: Signal<Option<i64>>,
+    /// Receives the stored result message.
+    on_result: Callback<ChatMessage>,
+) -> impl IntoView {
+    let session = use_session();
+    let state = RwSignal::new(CardState::Idle);
+    let chart = RwSignal::new(None::<Box<ModelReport>>);
+    let runner = StoredValue::new_local(LabRunner::default());
+    on_cleanup(move || {
+        runner.try_with_value(LabRunner::cancel);
+    });
+    let allowed = proposal.verdict.allowed;
+    let kind = action_name(&proposal.action);
+    let id = proposal.id.clone();
+    let action = proposal.action.clone();
+
+    // Posts the outcome into the conversation.
+    let finish = move |words: String, result_id: Option<i64>| {
+        state.set(CardState::Done {
+            words: words.clone(),
+            posted: None,
+        });
+        let Some(conversation) = conversation_id.get_untracked() else {
+            return;
+        };
+        let request = ResultMessageRequest {
+            action_id: id.clone(),
+            content: words.clone(),
+            result_id,
+        };
+        spawn_local(async move {
+            let posted = match api::post_result_message(conversation, &request).await {
+                Ok(message) => {
+                    on_result.run(message);
+                    Ok(())
+                }
+                Err(error) => Err(error.message()),
+            };
+            state.set(CardState::Done {
+                words,
+                posted: Some(posted),
+            });
+        });
+    };
+
+    let run = move |_| {
+        if matches!(state.get_untracked(), CardState::Running { .. }) || !allowed {
+            return;
+        }
+        let finish = finish.clone();
+        match action.clone() {
+            Action::RunLab(lab) => {
+                let models = lab.models();
+                if models.is_empty() {
+                    return state.set(CardState::Failed(
+                        "No catalog model matches this choice for this target.".into(),
+                    ));
+                }
+                let target = lab.task();
+                let plan = LabPlan {
+                    request: lab.data_request(),
+                    horizon: lab.horizon as usize,
+                    target,
+                    models,
+                    config: lab.walk_forward(),
+                };
+                state.set(CardState::Running {
+                    text: "Fetching the data through the compliance gateway…".into(),
+                    done: 0,
+                    total: plan.models.len(),
+                });
+                // The best report (by Sharpe), its stored id, and counts.
+                let best = StoredValue::new_local(None::<Box<ModelReport>>);
+                let ids = StoredValue::new_local(Vec::<(String, i64)>::new());
+                let counts = StoredValue::new_local((0usize, 0usize));
+                session::run(runner.get_value(), plan, move |event| match event {
+                    SessionEvent::Fetched { verdict, .. } => state.set(CardState::Running {
+                        text: verdict_sentence("Server", &verdict),
+                        done: 0,
+                        total: 0,
+                    }),
+                    SessionEvent::Started { total } => state.update(|s| {
+                        if let CardState::Running { total: t, .. } = s {
+                            *t = total;
+                        }
+                    }),
+                    SessionEvent::Model {
+                        done,
+                        total,
+                        name,
+                        outcome,
+                    } => {
+                        counts.update_value(|(ok, failed)| {
+                            if outcome.is_ok() {
+                                *ok += 1
+                            } else {
+                                *failed += 1
+                            }
+                        });
+                        if let Ok(report) = outcome {
+                            best.update_value(|best| {
+                                if best
+                                    .as_ref()
+                                    .is_none_or(|b| report.trading.sharpe > b.trading.sharpe)
+                                {
+                                    *best = Some(report);
+                                }
+                            });
+                        }
+                        state.set(CardState::Running {
+                            text: format!("{done} / {total} models · {name} done"),
+                            done,
+                            total,
+                        });
+                    }
+                    SessionEvent::Recorded { name, outcome } => {
+                        if let Ok(stored) = outcome {
+                            ids.update_value(|ids| ids.push((name, stored.id)));
+                        }
+                    }
+                    SessionEvent::Finished => {}
+                    SessionEvent::Complete => {
+                        let Some(report) = best.get_value() else {
+                            return state.set(CardState::Failed("Every model failed.".into()));
+                        };
+                        let (ok, failed) = counts.get_value();
+                        let mut summary = LabSummary::from_report(&report, target, ok, failed);
+                        summary.recorded = ids.with_value(|ids| {
+                            ids.iter()
+                                .find(|(n, _)| *n == report.spec.name)
+                                .map(|(_, id)| *id)
+                        });
+                        let recorded = summary.recorded;
+                        chart.set(Some(report));
+                        finish(lab_words(&summary), recorded);
+                    }
+                    SessionEvent::Failed(message) => state.set(CardState::Failed(message)),
+                });
+            }
+            Action::PriceOption(option) => {
+                let outcome = option
+                    .params()
+                    .map_err(|e| e.to_string())
+                    .and_then(|params| {
+                        let model = Model {
+                            exercise: option.exercise(),
+                            steps: AMERICAN_STEPS,
+                        };
+                        valuation(&params, &model).map_err(|e| e.to_string())
+                    });
+                match outcome {
+                    Ok(v) => {
+                        let style = match option.exercise {
+                            ExerciseStyle::European => "European",
+                            ExerciseStyle::American => "American",
+                        };
+                        let right = match option.right {
+                            OptionRight::Call => "call",
+                            OptionRight::Put => "put",
+                        };
+                        let label = format!("{style} {right}");
+                        finish(
+                            price_words(
+                                &label,
+                                option.days,
+                                option.spot,
+                                option.strike,
+                                option.volatility,
+                                &v,
+                            ),
+                            None,
+                        );
+                    }
+                    Err(error) => state.set(CardState::Failed(error)),
+                }
+            }
+            Action::FetchData(fetch) => {
+                state.set(CardState::Running {
+                    text: "Fetching through the compliance gateway…".into(),
+                    done: 0,
+                    total: 0,
+                });
+                let request = fetch.data_request();
+                spawn_local(async move {
+                    match api::data(&request).await {
+                        Ok(response) => finish(data_words(response.series.provenance()), None),
+                        Err(error) => state.set(CardState::Failed(error.message())),
+                    }
+                });
+            }
+            Action::SetGoal(goal) => {
+                state.set(CardState::Running {
+                    text: "Saving the goal…".into(),
+                    done: 0,
+                    total: 0,
+                });
+                let request = goal.goal_request();
+                spawn_local(async move {
+                    match api::set_goal(&request).await {
+                        Ok(saved) => {
+                            session.reload_goal();
+                            finish(
+                                goal_words(
+                                    &saved.text,
+                                    &saved.verdict.rule_id,
+                                    &saved.verdict.reason,
+                                ),
+                                None,
+                            );
+                        }
+                        Err(error) => state.set(CardState::Failed(error.message())),
+                    }
+                });
+            }
+        }
+    };
+
+    let status = move || {
+        match state.get() {
+        CardState::Idle => None,
+        CardState::Running { text, done, total } => Some(
+            view! {
+                <div class="action-progress" role="status">
+                    {(total > 0).then(|| view! { <progress max=total value=done aria-label="Models done"></progress> })}
+                    <p>{text}</p>
+                </div>
+            }
+            .into_any(),
+        ),
+        CardState::Done { words, posted } => {
+            let posted = match posted {
+                None => "Posting to the conversation…".to_string(),
+                Some(Ok(())) => "Posted to the conversation.".to_string(),
+                Some(Err(e)) => format!("Not posted: {e}"),
+            };
+            Some(
+                view! {
+                    <div class="action-result" role="status">
+                        <p class="result-words">{words}</p>
+                        <p class="muted">{posted}</p>
+                    </div>
+                }
+                .into_any(),
+            )
+        }
+        CardState::Failed(message) => {
+            Some(view! { <p class="action-error error" role="alert">{message}</p> }.into_any())
+        }
+    }
+    };
+    let chart_view = move || chart.get().map(|report| equity_chart(&report));
+    let summary = if proposal.summary.trim().is_empty() {
+        describe(&proposal.action)
+    } else {
+        proposal.summary.clone()
+    };
+    let verdict_class = if allowed {
+        "verdict allowed"
+    } else {
+        "verdict refused"
+    };
+    let running = move || matches!(state.get(), CardState::Running { .. });
+    view! {
+        <article class="action-card" data-action=kind data-verdict=if allowed { "allowed" } else { "refused" }>
+            <p class="action-summary"><strong>{summary}</strong></p>
+            <p class=verdict_class>{verdict_sentence("Local check", &proposal.verdict)}</p>
+            {allowed.then(|| view! {
+                <button type="button" class="action-run" on:click=run disabled=running>
+                    {move || if running() { "Running…" } else { "Run" }}
+                </button>
+            })}
+            {status}
+            {chart_view}
+        </article>
+    }
+}
+
+/// A refusal as a card: no Run button, the field, rule and reason.
+#[component]
+pub fn RefusalCard(
+    /// The refusal.
+    refusal: Refusal,
+) -> impl IntoView {
+    let field = if refusal.field.is_empty() {
+        String::new()
+    } else {
+        format!(" (field `{}`)", refusal.field)
+    };
+    view! {
+        <article class="action-card refused" data-action=refusal.tool.clone() data-verdict="refused">
+            <p class="action-summary"><strong>{format!("Refused: {}{field}", refusal.tool)}</strong></p>
+            <p class="verdict refused">{format!("refused by {}: {}", refusal.rule_id, refusal.reason)}</p>
+        </article>
+    }
+}
+
+/// The wire name of an action (the card's `data-action`).
+pub fn action_name(action: &Action) -> &'static str {
+    match action {
+        Action::FetchData(_) => "fetch_data",
+        Action::RunLab(_) => "run_lab",
+        Action::PriceOption(_) => "price_option",
+        Action::SetGoal(_) => "set_goal",
+    }
+}
+
+/// The best model's equity curve against buy-and-hold.
+fn equity_chart(report: &ModelReport) -> impl IntoView {
+    let x: Vec<f64> = report.dates.iter().map(|d| year_fraction(*d)).collect();
+    let line = |name: String, class: &'static str, y: &[f64]| Line {
+        name,
+        class,
+        points: x.iter().copied().zip(y.iter().copied()).collect(),
+    };
+    let lines = vec![
+        line(report.spec.name.clone(), "series-a", &report.equity_curve),
+        line(
+            "buy and hold".into(),
+            "series-b",
+            &report.buy_and_hold_equity,
+        ),
+    ];
+    view! {
+        <div class="action-chart">
+            <LineChart title="Equity curve" x_label="year" series=Signal::derive(move || lines.clone()) markers=Signal::derive(Vec::new) />
+        </div>
+    }
+}

@@ -107,28 +107,13 @@ pub const BENCH_MODELS: [&str; 10] = [
     "mlp_clf_relu_32_16_alpha_0_0001",
 ];
 
-/// The catalog entries a run over `target` may use: classification runs
-/// take classifiers and clusterers (regime labels), regression runs take
-/// regressors.
-pub fn fits_target(task: Task, target: Task) -> bool {
-    match target {
-        Task::Regression => task == Task::Regression,
-        _ => task != Task::Regression,
-    }
-}
+/// The catalog entries a run over `target` may use (one definition, in
+/// `shared::actions`).
+pub use shared::actions::fits_target;
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn targets_pick_tasks() {
-        assert!(fits_target(Task::Clustering, Task::Classification));
-        assert!(fits_target(Task::Classification, Task::Classification));
-        assert!(!fits_target(Task::Regression, Task::Classification));
-        assert!(fits_target(Task::Regression, Task::Regression));
-        assert!(!fits_target(Task::Clustering, Task::Regression));
-    }
 
     #[test]
     fn events_round_trip_as_json() {

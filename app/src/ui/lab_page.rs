@@ -10,8 +10,9 @@ use std::time::Duration;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use shared::api::{DataRequest, DatasetSummary};
+use shared::actions::ModelScope;
 use shared::compliance::check_data_request;
-use shared::models::{catalog, Family, ModelReport, Task, WalkForwardConfig, Window};
+use shared::models::{Family, ModelReport, Task, WalkForwardConfig, Window};
 
 use super::chart::{LineChart, Series as Line};
 use super::data_page::year_fraction;
@@ -19,7 +20,6 @@ use super::goal_bar::verdict_sentence;
 use super::session::{use_session, Loaded, SessionGate};
 use crate::api;
 use crate::clock::{now_ms, today};
-use crate::lab::protocol::fits_target;
 use crate::lab::runner::LabRunner;
 use crate::lab::session::{self, LabPlan, SessionEvent};
 
@@ -34,18 +34,14 @@ pub enum Scope {
     All,
 }
 
-/// The catalog names a run covers, in catalog order.
+/// The catalog names a run covers, in catalog order (the rule lives in
+/// `shared::actions::models_for`, which the chat's lab cards use too).
 pub fn models_for(scope: Scope, target: Task, model: &str, family: &str) -> Vec<String> {
-    catalog()
-        .into_iter()
-        .filter(|entry| fits_target(entry.spec.task, target))
-        .filter(|entry| match scope {
-            Scope::One => entry.spec.name == model,
-            Scope::Family => entry.spec.family.as_str() == family,
-            Scope::All => true,
-        })
-        .map(|entry| entry.spec.name)
-        .collect()
+    match scope {
+        Scope::One => shared::actions::models_for(ModelScope::Model, target, Some(model)),
+        Scope::Family => shared::actions::models_for(ModelScope::Family, target, Some(family)),
+        Scope::All => shared::actions::models_for(ModelScope::Catalog, target, None),
+    }
 }
 
 /// "about 1 min 20 s" for `ms`.
@@ -126,12 +122,13 @@ pub fn LabPage() -> impl IntoView {
     let scope = RwSignal::new(Scope::Family);
     let family = RwSignal::new("logistic".to_string());
     let model = RwSignal::new("baseline_majority_class".to_string());
-    let train_rows = RwSignal::new("1000".to_string());
-    let test_rows = RwSignal::new("250".to_string());
-    let gap = RwSignal::new("0".to_string());
-    let rolling = RwSignal::new(false);
-    let seed = RwSignal::new("42".to_string());
-    let cost = RwSignal::new("5".to_string());
+    let defaults = shared::actions::LAB_DEFAULTS;
+    let train_rows = RwSignal::new(defaults.train_rows.to_string());
+    let test_rows = RwSignal::new(defaults.test_rows.to_string());
+    let gap = RwSignal::new(defaults.gap.to_string());
+    let rolling = RwSignal::new(defaults.window == Window::Rolling);
+    let seed = RwSignal::new(defaults.seed.to_string());
+    let cost = RwSignal::new(defaults.cost_bps.to_string());
     let rows = RwSignal::new(Vec::<Row>::new());
     let progress = RwSignal::new(None::<Progress>);
     let message = RwSignal::new(None::<String>);

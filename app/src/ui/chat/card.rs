@@ -11,7 +11,7 @@ use shared::api::{ChatMessage, ResultMessageRequest};
 use shared::models::ModelReport;
 use shared::pricing::{valuation, Model};
 
-use super::shim::{describe, FetchDataExt, PriceOptionExt, RunLabExt, SetGoalExt};
+use shared::actions::describe;
 use super::words::{data_words, goal_words, lab_words, price_words, LabSummary};
 use crate::api;
 use crate::lab::runner::LabRunner;

@@ -13,7 +13,6 @@ mod files;
 mod help;
 mod markdown;
 mod panels;
-mod shim;
 mod words;
 
 use leptos::ev;

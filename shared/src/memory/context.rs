@@ -77,7 +77,7 @@ pub fn item_cost(text: &str) -> u32 {
 pub fn select(input: &ContextInput, budget_tokens: u32) -> ContextSelection {
     let mut out = ContextSelection::default();
     let mut left = budget_tokens;
-    let mut take = |cost: u32, left: &mut u32| -> bool {
+    let take = |cost: u32, left: &mut u32| -> bool {
         if cost <= *left {
             *left -= cost;
             true

@@ -235,7 +235,7 @@ pub const ROUTES: &[RouteDoc] = &[
         "The user's conversations, latest first",
         Reader,
         None,
-        (200, "Vec<ConversationSummary>"),
+        (200, "ConversationSummary[]"),
         &["unauthenticated"],
     ),
     route(
@@ -271,7 +271,7 @@ pub const ROUTES: &[RouteDoc] = &[
         "Full-text search over the user's messages (?q=&topic=&conversation_id=&limit=)",
         Reader,
         None,
-        (200, "Vec<SearchHit>"),
+        (200, "SearchHit[]"),
         &["invalid_field", "invalid_input"],
     ),
     route(

@@ -6,9 +6,13 @@
 //! Search: user words are reduced to letters and digits and each is quoted
 //! as an FTS5 string, so no FTS5 syntax reaches the index. The user,
 //! conversation and topic filters are tokens of the index's `meta` column
-//! (`u<id>`, `c<id>`, `t<hex of topic>`), intersected inside FTS5; the
-//! best [`CANDIDATES_PER_HIT`] × limit rows by BM25 are then re-ranked with
-//! importance as a small weight and joined to their rows.
+//! (`u<id>`, `c<id>`, `t<hex of topic>`), intersected inside FTS5. BM25 is
+//! computed for the newest [`RANK_WINDOW`] matches only (FTS5 walks its
+//! index newest first and stops there), which keeps a search of a very
+//! common word as fast as a rare one: ranking is exact whenever a query has
+//! at most that many matches, and otherwise ranks the most recent ones, a
+//! bias towards recent memory the coach wants anyway. The candidates are
+//! ranked by BM25 weighted by importance and joined to their rows.
 
 use rusqlite::{params, Connection, Row, Transaction};
 use shared::actions::{ProposedAction, Refusal};
@@ -21,8 +25,8 @@ use super::{rfc3339, StoreError};
 pub const DEFAULT_SEARCH_LIMIT: u32 = 20;
 /// Most search hits one query returns.
 pub const MAX_SEARCH_LIMIT: u32 = 100;
-/// BM25 candidates taken per requested hit before re-ranking by importance.
-pub const CANDIDATES_PER_HIT: u32 = 3;
+/// Matches ranked per search: the newest this many (see the module doc).
+pub const RANK_WINDOW: u32 = 500;
 /// How much importance weighs in a hit's rank: `bm25 × (1 + w × importance)`
 /// (BM25 is negative, lower is better, so important messages move up).
 pub const IMPORTANCE_WEIGHT: f64 = 0.1;
@@ -193,7 +197,8 @@ pub fn fts_words(q: &str) -> Option<String> {
 }
 
 /// `user_id`'s messages matching `query`, best first. Words are ranked by
-/// BM25 with importance as a small weight; with no words and a topic, the
+/// BM25 (over the newest [`RANK_WINDOW`] matches) with importance as a
+/// small weight; with no words and a topic, the
 /// topic's messages newest first (rank 0); with neither, nothing. The
 /// limit is clamped to 1..=[`MAX_SEARCH_LIMIT`].
 pub fn search(
@@ -220,13 +225,20 @@ pub fn search(
         filters.push(topic_token(topic));
     }
     let fts_query = format!("meta : ({}) AND body : ({words})", filters.join(" AND "));
+    // CROSS JOIN keeps the candidates as the outer loop: without table
+    // statistics SQLite may otherwise scan all the user's messages and probe
+    // the candidates (measured: 40 ms instead of 4 ms at 100,000 messages).
+    // Whole rows are read only for the final hits.
     let mut statement = connection.prepare_cached(&format!(
-        "SELECT {MESSAGE_COLUMNS}, c.title, f.score * (1.0 + ?4 * m.importance) AS weighted
-         FROM (SELECT rowid AS id, rank AS score FROM messages_fts
-               WHERE messages_fts MATCH ?1 ORDER BY rank LIMIT ?3) f
-         JOIN messages m ON m.id = f.id AND m.user_id = ?2
-         JOIN conversations c ON c.id = m.conversation_id AND c.user_id = ?2
-         ORDER BY weighted, m.id DESC LIMIT ?5"
+        "WITH f AS (SELECT rowid AS id, rank AS score FROM messages_fts
+                    WHERE messages_fts MATCH ?1 ORDER BY rowid DESC LIMIT ?3),
+              top AS (SELECT m.id AS id, f.score * (1.0 + ?4 * m.importance) AS weighted
+                      FROM f CROSS JOIN messages m ON m.id = f.id AND m.user_id = ?2
+                      ORDER BY weighted, m.id DESC LIMIT ?5)
+         SELECT {MESSAGE_COLUMNS}, c.title, top.weighted
+         FROM top CROSS JOIN messages m ON m.id = top.id AND m.user_id = ?2
+         CROSS JOIN conversations c ON c.id = m.conversation_id AND c.user_id = ?2
+         ORDER BY top.weighted, m.id DESC"
     ))?;
     let terms: Vec<String> = query
         .q
@@ -235,13 +247,7 @@ pub fn search(
         .map(str::to_lowercase)
         .collect();
     let rows = statement.query_map(
-        params![
-            fts_query,
-            user_id,
-            limit * CANDIDATES_PER_HIT,
-            IMPORTANCE_WEIGHT,
-            limit
-        ],
+        params![fts_query, user_id, RANK_WINDOW, IMPORTANCE_WEIGHT, limit],
         |row| Ok((message_row(row)?, row.get::<_, String>(13)?, row.get(14)?)),
     )?;
     rows.map(|row| {
@@ -267,7 +273,7 @@ fn by_topic(
 ) -> Result<Vec<SearchHit>, StoreError> {
     let mut statement = connection.prepare_cached(&format!(
         "SELECT {MESSAGE_COLUMNS}, c.title FROM message_topics t
-         JOIN messages m ON m.id = t.message_id AND m.user_id = ?1
+         CROSS JOIN messages m ON m.id = t.message_id AND m.user_id = ?1
          JOIN conversations c ON c.id = m.conversation_id
          WHERE t.user_id = ?1 AND t.topic = ?2 AND (?3 IS NULL OR m.conversation_id = ?3)
          ORDER BY t.message_id DESC LIMIT ?4"

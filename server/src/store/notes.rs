@@ -92,6 +92,9 @@ fn note_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<ConversationNote> {
     })
 }
 
+/// A message about to be pruned: id, role, content.
+type Doomed = (i64, MessageRole, String);
+
 /// Prunes `user_id`'s messages older than `request.older_than_days` (at
 /// least one day, whatever the request says) whose importance is below
 /// `request.below_importance` (default [`DEFAULT_PRUNE_IMPORTANCE`],
@@ -134,8 +137,8 @@ pub fn prune(
         kept: 0,
         summaries: 0,
     };
-    // (conversation, [(id, role, content)]) of what goes, per conversation.
-    let mut spans: Vec<(i64, Vec<(i64, MessageRole, String)>)> = Vec::new();
+    // What goes, per conversation.
+    let mut spans: Vec<(i64, Vec<Doomed>)> = Vec::new();
     for (id, conversation_id, role, content, importance) in rows {
         let role = MessageRole::parse(&role)
             .ok_or_else(|| StoreError::Corrupt(format!("message role {role:?}")))?;

@@ -9,6 +9,7 @@ mod compliance;
 mod data;
 mod goal;
 pub mod json;
+pub mod memory;
 mod results;
 mod uploads;
 
@@ -45,6 +46,16 @@ pub fn router() -> Router<AppState> {
                 .post(uploads::create)
                 .layer(DefaultBodyLimit::max(uploads::UPLOAD_LIMIT)),
         )
+        .route("/api/conversations", get(memory::list))
+        .route("/api/conversations/{id}", get(memory::detail))
+        .route("/api/conversations/{id}/results", post(memory::post_result))
+        .route("/api/conversations/{id}/export", get(memory::export))
+        .route("/api/memory/search", get(memory::search))
+        .route(
+            "/api/memory/import",
+            post(memory::import).layer(DefaultBodyLimit::max(memory::IMPORT_BODY_LIMIT)),
+        )
+        .route("/api/memory/prune", post(memory::prune))
         .route("/api/audit", get(audit::list))
         .route("/api/audit/verify", get(audit::verify))
         .layer(DefaultBodyLimit::max(JSON_BODY_LIMIT))

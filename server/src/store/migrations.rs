@@ -22,10 +22,11 @@ pub struct Migration {
 }
 
 /// Every migration, oldest first.
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "users, tokens, goals, uploads, cache, results, audit",
-    sql: r#"
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "users, tokens, goals, uploads, cache, results, audit",
+        sql: r#"
 CREATE TABLE users (
     id            INTEGER PRIMARY KEY,
     username      TEXT NOT NULL UNIQUE COLLATE NOCASE,
@@ -115,7 +116,78 @@ CREATE TABLE audit_head (
     hash TEXT NOT NULL
 );
 "#,
-}];
+    },
+    Migration {
+        version: 2,
+        name: "conversations, messages, topics, full-text search, notes",
+        sql: r#"
+CREATE TABLE conversations (
+    id         INTEGER PRIMARY KEY,
+    user_id    INTEGER NOT NULL REFERENCES users(id),
+    title      TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+);
+CREATE INDEX conversations_by_user ON conversations (user_id, updated_at);
+
+CREATE TABLE messages (
+    id               INTEGER PRIMARY KEY,
+    user_id          INTEGER NOT NULL REFERENCES users(id),
+    conversation_id  INTEGER NOT NULL REFERENCES conversations(id),
+    role             TEXT NOT NULL CHECK (role IN ('user', 'assistant', 'result')),
+    content          TEXT NOT NULL,
+    complete         INTEGER NOT NULL CHECK (complete IN (0, 1)),
+    topics           TEXT NOT NULL,
+    importance       REAL NOT NULL,
+    actions          TEXT NOT NULL,
+    refusals         TEXT NOT NULL,
+    input_tokens     INTEGER NOT NULL,
+    output_tokens    INTEGER NOT NULL,
+    tokens_estimated INTEGER NOT NULL CHECK (tokens_estimated IN (0, 1)),
+    provider         TEXT,
+    model            TEXT,
+    created_at       INTEGER NOT NULL
+);
+CREATE INDEX messages_by_conversation ON messages (user_id, conversation_id, id);
+CREATE INDEX messages_by_time ON messages (user_id, created_at);
+
+CREATE TABLE message_topics (
+    message_id INTEGER NOT NULL,
+    user_id    INTEGER NOT NULL,
+    topic      TEXT NOT NULL,
+    PRIMARY KEY (message_id, topic)
+) WITHOUT ROWID;
+CREATE INDEX message_topics_by_topic ON message_topics (user_id, topic, message_id);
+
+-- A plain FTS5 table (it keeps its own copy of the text), written by the
+-- store in the same transaction as the message. `body` is the text; `meta`
+-- holds the owner (`u<user id>`), conversation (`c<id>`) and topic
+-- (`t<hex of the topic>`) tokens, so that user, conversation and topic
+-- filters are intersected inside the index. Ranked by BM25 over `body` only.
+CREATE VIRTUAL TABLE messages_fts USING fts5(body, meta, tokenize = 'porter unicode61');
+INSERT INTO messages_fts (messages_fts, rank) VALUES ('rank', 'bm25(1.0, 0.0)');
+
+-- Deleting a message removes its index entry and its topics.
+CREATE TRIGGER messages_delete AFTER DELETE ON messages
+BEGIN
+    DELETE FROM messages_fts WHERE rowid = old.id;
+    DELETE FROM message_topics WHERE message_id = old.id;
+END;
+
+CREATE TABLE conversation_notes (
+    id              INTEGER PRIMARY KEY,
+    user_id         INTEGER NOT NULL REFERENCES users(id),
+    conversation_id INTEGER NOT NULL REFERENCES conversations(id),
+    text            TEXT NOT NULL,
+    from_message_id INTEGER NOT NULL,
+    to_message_id   INTEGER NOT NULL,
+    method          TEXT NOT NULL CHECK (method IN ('llm', 'extractive')),
+    created_at      INTEGER NOT NULL
+);
+CREATE INDEX conversation_notes_by_conversation ON conversation_notes (user_id, conversation_id, id);
+"#,
+    },
+];
 
 /// The newest version this build knows.
 pub fn latest_version() -> i64 {
@@ -197,7 +269,10 @@ mod tests {
     #[test]
     fn migrate_is_idempotent() {
         let mut connection = Connection::open_in_memory().unwrap();
-        assert_eq!(migrate(&mut connection).unwrap(), vec![1]);
+        assert_eq!(
+            migrate(&mut connection).unwrap(),
+            (1..=latest_version()).collect::<Vec<_>>()
+        );
         assert!(migrate(&mut connection).unwrap().is_empty());
         assert_eq!(applied_version(&connection).unwrap(), latest_version());
     }

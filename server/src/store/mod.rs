@@ -14,8 +14,11 @@
 
 pub mod audit;
 pub mod cache;
+pub mod conversations;
 pub mod goals;
+pub mod messages;
 pub mod migrations;
+pub mod notes;
 pub mod results;
 pub mod tokens;
 pub mod uploads;

@@ -2,3 +2,11 @@
 //! token estimates, context selection within a token budget, and
 //! extractive summaries. Pure: the server stores and searches; this module
 //! only computes.
+
+pub mod context;
+pub mod importance;
+pub mod summary;
+pub mod tokens;
+pub mod topics;
+
+pub use context::{ContextInput, ContextMessage, ContextSelection};

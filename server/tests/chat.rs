@@ -22,6 +22,11 @@ async fn ask(api: &Api, conversation: Option<i64>, message: &str) -> (u16, Strin
     .await
 }
 
+/// An audit entry's detail (stored as JSON text).
+fn detail_of(entry: &Value) -> Value {
+    serde_json::from_str(entry["detail"].as_str().unwrap_or("null")).unwrap_or(Value::Null)
+}
+
 /// A server in local mode with the rule coach and `env` set.
 fn start(env: &[(&str, &str)]) -> (Server, tempfile::TempDir, common::TempDir) {
     let dist = common::fake_dist();
@@ -52,7 +57,9 @@ async fn rule_coach_streams_an_answer_with_a_checked_action_and_stores_it() {
     assert!(names.contains(&"delta"), "{names:?}");
     let started = &frames[0].data;
     assert_eq!(started["provider"], "rules");
-    let conversation = started["conversation_id"].as_i64().expect("a conversation id");
+    let conversation = started["conversation_id"]
+        .as_i64()
+        .expect("a conversation id");
 
     let actions: Vec<&Value> = frames
         .iter()
@@ -64,7 +71,10 @@ async fn rule_coach_streams_an_answer_with_a_checked_action_and_stores_it() {
     assert_eq!(action["action"], "run_lab");
     assert_eq!(action["symbol"], "sp500");
     assert_eq!(action["scope"], "model");
-    assert!(action["name"].as_str().unwrap_or_default().contains("random_forest"));
+    assert!(action["name"]
+        .as_str()
+        .unwrap_or_default()
+        .contains("random_forest"));
     assert_eq!(actions[0]["verdict"]["allowed"], true);
 
     let done = &frames.last().expect("a last frame").data;
@@ -87,7 +97,7 @@ async fn rule_coach_streams_an_answer_with_a_checked_action_and_stores_it() {
     audit.expect(200, None);
     let entries = audit.json["entries"].as_array().expect("entries");
     assert_eq!(entries.len(), 1, "{}", audit.text());
-    let detail: Value = entries[0]["detail"].clone();
+    let detail = detail_of(&entries[0]);
     assert_eq!(detail["provider"], "rules");
     assert_eq!(detail["outcome"], "complete");
     assert_eq!(detail["proposals"], json!(["run_lab"]));
@@ -104,7 +114,10 @@ async fn the_goal_steers_the_rule_coach_and_turns_continue_a_conversation() {
     let api = server.api();
     let (_, _, first) = ask(&api, None, "what is my goal").await;
     let conversation = first[0].data["conversation_id"].as_i64().expect("id");
-    assert!(answer_text(&first).to_lowercase().contains("no goal"), "{first:?}");
+    assert!(
+        answer_text(&first).to_lowercase().contains("no goal"),
+        "{first:?}"
+    );
 
     let (_, _, set) = ask(
         &api,
@@ -121,9 +134,12 @@ async fn the_goal_steers_the_rule_coach_and_turns_continue_a_conversation() {
     // The proposal only runs when the user runs it: the goal is unchanged.
     let goal = api.get("/api/goal").await;
     assert_eq!(goal.json["current"], Value::Null);
-    api.put("/api/goal", &spawn::goal(proposal["action"]["text"].as_str().unwrap_or_default()))
-        .await
-        .expect(201, None);
+    api.put(
+        "/api/goal",
+        &spawn::goal(proposal["action"]["text"].as_str().unwrap_or_default()),
+    )
+    .await
+    .expect(201, None);
 
     let (_, _, asked) = ask(&api, Some(conversation), "what is my goal?").await;
     assert_eq!(asked[0].data["conversation_id"], conversation);
@@ -143,7 +159,10 @@ async fn refusals_and_bad_input_are_answered_before_any_stream() {
     let api = server.api();
     let (code, body, _) = ask(&api, None, "   ").await;
     assert_eq!(code, 422, "{body}");
-    assert!(body.contains("invalid_message") && body.contains("1 to 8000"), "{body}");
+    assert!(
+        body.contains("invalid_message") && body.contains("1 to 8000"),
+        "{body}"
+    );
     let (code, body, _) = ask(&api, None, &"x".repeat(8_001)).await;
     assert_eq!(code, 422, "{body}");
     let (code, body, _) = ask(&api, Some(999_999), "hello").await;
@@ -170,7 +189,12 @@ async fn refusals_and_bad_input_are_answered_before_any_stream() {
     // Spend the 1000-token budget, then the coach refuses with the reason.
     let mut spent = None;
     for _ in 0..60 {
-        let (code, body, _) = ask(&api, None, &"compare all gradient boosting models on NASDAQ with a 5-day horizon ".repeat(8)).await;
+        let (code, body, _) = ask(
+            &api,
+            None,
+            &"compare all gradient boosting models on NASDAQ with a 5-day horizon ".repeat(8),
+        )
+        .await;
         if code != 200 {
             spent = Some((code, body));
             break;
@@ -178,7 +202,10 @@ async fn refusals_and_bad_input_are_answered_before_any_stream() {
     }
     let (code, body) = spent.expect("the budget runs out");
     assert_eq!(code, 429, "{body}");
-    assert!(body.contains("token_budget_spent") && body.contains("1000 tokens"), "{body}");
+    assert!(
+        body.contains("token_budget_spent") && body.contains("1000 tokens"),
+        "{body}"
+    );
     server.stop();
 }
 
@@ -209,7 +236,10 @@ fn start_with_anthropic(fake: &FakeLlm) -> (Server, tempfile::TempDir, common::T
 async fn stored_answer(api: &Api, id: i64) -> Value {
     for _ in 0..100 {
         let detail = api.get(&format!("/api/conversations/{id}")).await;
-        let messages = detail.json["messages"].as_array().cloned().unwrap_or_default();
+        let messages = detail.json["messages"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
         if let Some(last) = messages.last().filter(|m| m["role"] == "assistant") {
             return last.clone();
         }
@@ -238,23 +268,40 @@ async fn anthropic_answers_stream_with_checked_tool_calls_and_the_key_never_leak
             1,
             "toolu_1",
             "run_lab",
-            &["", "{\"symbol\": \"sp5", "00\", \"scope\": \"model\", ", "\"name\": \"random_forest_clf_100_sqrt\"}"],
+            &[
+                "",
+                "{\"symbol\": \"sp5",
+                "00\", \"scope\": \"model\", ",
+                "\"name\": \"random_forest_clf_100_sqrt\"}"
+            ],
         ),
-        anthropic_tool_block(2, "toolu_2", "fetch_data", &["{\"source\": \"yahoo\", \"symbol\": \"AAPL\"}"]),
+        anthropic_tool_block(
+            2,
+            "toolu_2",
+            "fetch_data",
+            &["{\"source\": \"yahoo\", \"symbol\": \"AAPL\"}"]
+        ),
         anthropic_end("tool_use", 54),
     );
     let failing = format!(
         "{}{}{}",
         anthropic_start(100),
         anthropic_text_block(0, &["Half an answer"]),
-        frame("error", &serde_json::from_str::<Value>(&anthropic_error("overloaded_error", "busy, key {KEY}")).unwrap()),
+        frame(
+            "error",
+            &serde_json::from_str::<Value>(&anthropic_error("overloaded_error", "busy, key {KEY}"))
+                .unwrap()
+        ),
     );
     let fake = FakeLlm::start(vec![Reply::stream(answer), Reply::stream(failing)]).await;
     let (server, data, _dist) = start_with_anthropic(&fake);
     let api = server.api();
-    api.put("/api/goal", &spawn::goal("beat buy-and-hold on S&P 500 direction"))
-        .await
-        .expect(201, None);
+    api.put(
+        "/api/goal",
+        &spawn::goal("beat buy-and-hold on S&P 500 direction"),
+    )
+    .await
+    .expect(201, None);
 
     let (code, first_body, frames) = ask(&api, None, "what should I try first?").await;
     assert_eq!(code, 200, "{first_body}");
@@ -278,15 +325,24 @@ async fn anthropic_answers_stream_with_checked_tool_calls_and_the_key_never_leak
     // What the provider was sent: the key in its header, the goal and the
     // rules in the system prompt, the actions as tools.
     let sent = fake.received();
-    assert_eq!(sent[0].headers.get("x-api-key").map(String::as_str), Some(LLM_KEY));
+    assert_eq!(
+        sent[0].headers.get("x-api-key").map(String::as_str),
+        Some(LLM_KEY)
+    );
     let system = sent[0].body["system"].as_str().unwrap_or_default();
-    assert!(system.contains("beat buy-and-hold on S&P 500 direction"), "{system}");
+    assert!(
+        system.contains("beat buy-and-hold on S&P 500 direction"),
+        "{system}"
+    );
     assert!(system.contains("synthetic"), "{system}");
     let tools: Vec<&str> = sent[0].body["tools"]
         .as_array()
         .map(|t| t.iter().filter_map(|t| t["name"].as_str()).collect())
         .unwrap_or_default();
-    assert!(tools.contains(&"run_lab") && tools.contains(&"price_option"), "{tools:?}");
+    assert!(
+        tools.contains(&"run_lab") && tools.contains(&"price_option"),
+        "{tools:?}"
+    );
 
     // An error event after HTTP 200: shown as an error, stored incomplete.
     let (code, second_body, frames) = ask(&api, Some(conversation), "and then?").await;
@@ -301,16 +357,36 @@ async fn anthropic_answers_stream_with_checked_tool_calls_and_the_key_never_leak
 
     // The second request carried the first turn as history.
     let history = &fake.received()[1].body["messages"];
-    assert!(history.to_string().contains("Let us test a random forest"), "{history}");
+    assert!(
+        history.to_string().contains("Let us test a random forest"),
+        "{history}"
+    );
 
     let audit = api.get("/api/audit?kind=llm.call&limit=10").await;
     let outcomes: Vec<String> = audit.json["entries"]
         .as_array()
-        .map(|e| e.iter().map(|e| e["detail"]["outcome"].as_str().unwrap_or_default().to_string()).collect())
+        .map(|e| {
+            e.iter()
+                .map(|e| {
+                    detail_of(e)["outcome"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .to_string()
+                })
+                .collect()
+        })
         .unwrap_or_default();
-    assert_eq!(outcomes, ["llm_stream_error", "complete"], "{}", audit.text());
+    assert_eq!(
+        outcomes,
+        ["llm_stream_error", "complete"],
+        "{}",
+        audit.text()
+    );
 
     let conversation_json = api.get(&format!("/api/conversations/{conversation}")).await;
+    // The fake echoed the key inside the answer's text: it was scrubbed.
+    let first_answer = &conversation_json.json["messages"][1]["content"];
+    assert_eq!(first_answer, "Let us test a random forest. [redacted]");
     let status = api.get("/api/chat/status").await;
     for (what, bytes) in [
         ("the first stream", first_body.as_bytes().to_vec()),
@@ -361,7 +437,7 @@ async fn a_dropped_stream_and_a_stopped_answer_are_stored_incomplete() {
         slow.push(Piece::Pause(Duration::from_millis(200)));
     }
     let fake = FakeLlm::start(vec![Reply::stream(dropped), Reply::Stream(slow)]).await;
-    let (server, _data, _dist) = start_with_anthropic(&fake);
+    let (server, data, _dist) = start_with_anthropic(&fake);
     let api = server.api();
 
     let (_, body, frames) = ask(&api, None, "tell me about momentum").await;
@@ -382,8 +458,12 @@ async fn a_dropped_stream_and_a_stopped_answer_are_stored_incomplete() {
         .await
         .expect("answer");
     let mut seen = String::new();
-    while !seen.contains("word1 ") {
-        let chunk = response.chunk().await.expect("a chunk").expect("more");
+    while !answer_text(&chat_stream::frames(&seen)).contains("word1 ") {
+        let chunk = response
+            .chunk()
+            .await
+            .expect("a chunk")
+            .unwrap_or_else(|| panic!("the stream ended early: {seen}\n{}", server_log(&data)));
         seen.push_str(&String::from_utf8_lossy(&chunk));
     }
     drop(response);
@@ -396,7 +476,12 @@ async fn a_dropped_stream_and_a_stopped_answer_are_stored_incomplete() {
     assert!(content.starts_with("word0 word1"), "{content}");
     assert!(!content.contains("word39"), "stopped early: {content}");
     let audit = api.get("/api/audit?kind=llm.call&limit=1").await;
-    assert_eq!(audit.json["entries"][0]["detail"]["outcome"], "stopped", "{}", audit.text());
+    assert_eq!(
+        detail_of(&audit.json["entries"][0])["outcome"],
+        "stopped",
+        "{}",
+        audit.text()
+    );
     server.stop();
 }
 
@@ -432,6 +517,6 @@ async fn a_local_model_that_refuses_tools_has_its_text_parsed_into_actions() {
     let done = chat_stream::named(&frames, "done");
     assert_eq!(done[0]["usage"]["input_tokens"], 12);
     let audit = api.get("/api/audit?kind=llm.call&limit=1").await;
-    assert_eq!(audit.json["entries"][0]["detail"]["tools_dropped"], true);
+    assert_eq!(detail_of(&audit.json["entries"][0])["tools_dropped"], true);
     server.stop();
 }

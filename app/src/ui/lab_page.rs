@@ -9,8 +9,8 @@ use std::time::Duration;
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use shared::api::{DataRequest, DatasetSummary};
 use shared::actions::ModelScope;
+use shared::api::{DataRequest, DatasetSummary};
 use shared::compliance::check_data_request;
 use shared::models::{Family, ModelReport, Task, WalkForwardConfig, Window};
 

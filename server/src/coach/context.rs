@@ -51,7 +51,7 @@ pub fn gather(
     let relevant: Vec<ContextMessage> = if query.q.is_empty() {
         Vec::new()
     } else {
-        messages::search(connection, user_id, &query)?
+        messages::search_matching(connection, user_id, &query, messages::WordMatch::Any)?
             .into_iter()
             .map(|hit| hit.message)
             .filter(|m| m.id != message_id && !recent.iter().any(|r| r.id == m.id))
@@ -59,8 +59,7 @@ pub fn gather(
             .map(to_context)
             .collect()
     };
-    let summary =
-        notes::latest_note(connection, user_id, conversation_id)?.map(|note| note.text);
+    let summary = notes::latest_note(connection, user_id, conversation_id)?.map(|note| note.text);
     let input = ContextInput {
         goal: goal.clone(),
         summary,
@@ -97,8 +96,8 @@ pub fn search_words(message: &str) -> String {
 }
 
 const STOP_WORDS: &[&str] = &[
-    "the", "and", "for", "with", "that", "this", "what", "how", "can", "you", "are", "was",
-    "have", "has", "from", "into", "about", "please", "would", "could", "should", "will",
+    "the", "and", "for", "with", "that", "this", "what", "how", "can", "you", "are", "was", "have",
+    "has", "from", "into", "about", "please", "would", "could", "should", "will",
 ];
 
 #[cfg(test)]
@@ -109,7 +108,7 @@ mod tests {
     fn search_words_keep_the_informative_ones() {
         assert_eq!(
             search_words("What is the Sharpe of the random forest on sp500?"),
-            "random forest sharpe sp500"
+            "forest random sharpe sp500"
         );
         assert_eq!(search_words("ok"), "");
         assert_eq!(search_words("\"; DROP TABLE x; --"), "table drop");

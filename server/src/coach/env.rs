@@ -61,7 +61,10 @@ mod tests {
         let shown = format!("{env:?}");
         assert!(shown.contains("ANTHROPIC_API_KEY"), "{shown}");
         assert!(!shown.contains("SENTINEL"), "{shown}");
-        assert_eq!(env.get("ANTHROPIC_API_KEY").as_deref(), Some("sk-SENTINEL-debug"));
+        assert_eq!(
+            env.get("ANTHROPIC_API_KEY").as_deref(),
+            Some("sk-SENTINEL-debug")
+        );
         assert_eq!(env.get("OPENAI_API_KEY"), None);
     }
 

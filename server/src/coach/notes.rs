@@ -64,18 +64,34 @@ async fn summarise_if_due(
     let (from, to) = (first.id, last.id);
     let previous_text = previous.map(|note| note.text.clone());
     let (text, method) = match state.coach.provider() {
-        Some(provider) => match llm_summary(state, session, provider, previous_text.as_deref(), span).await {
-            Some(text) => (text, "llm"),
-            None => (extractive_summary(previous_text.as_deref(), span), "extractive"),
-        },
-        None => (extractive_summary(previous_text.as_deref(), span), "extractive"),
+        Some(provider) => {
+            match llm_summary(state, session, provider, previous_text.as_deref(), span).await {
+                Some(text) => (text, "llm"),
+                None => (
+                    extractive_summary(previous_text.as_deref(), span),
+                    "extractive",
+                ),
+            }
+        }
+        None => (
+            extractive_summary(previous_text.as_deref(), span),
+            "extractive",
+        ),
     };
     state
         .store
         .write(move |tx| {
-            notes::add_note(tx, user_id, conversation_id, &text, (from, to), method, now_ms())
-                .map(drop)
-                .map_err(Problem::from)
+            notes::add_note(
+                tx,
+                user_id,
+                conversation_id,
+                &text,
+                (from, to),
+                method,
+                now_ms(),
+            )
+            .map(drop)
+            .map_err(Problem::from)
         })
         .await
 }

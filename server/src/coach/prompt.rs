@@ -13,7 +13,12 @@ use shared::memory::context::ContextSelection;
 use crate::llm::{LlmMessage, LlmRole};
 
 /// The system prompt for one turn.
-pub fn system(rules: &Rules, rules_hash: &str, goal: Option<&str>, context: &ContextSelection) -> String {
+pub fn system(
+    rules: &Rules,
+    rules_hash: &str,
+    goal: Option<&str>,
+    context: &ContextSelection,
+) -> String {
     let mut out = String::with_capacity(4096);
     out.push_str(
         "You are mlTrainer, an AI research coach for people who trade and study markets. \
@@ -39,7 +44,11 @@ pub fn system(rules: &Rules, rules_hash: &str, goal: Option<&str>, context: &Con
         rules.version,
         &rules_hash[..rules_hash.len().min(12)]
     ));
-    let sources: Vec<&str> = rules.approved_sources.iter().map(|s| s.name.as_str()).collect();
+    let sources: Vec<&str> = rules
+        .approved_sources
+        .iter()
+        .map(|s| s.name.as_str())
+        .collect();
     out.push_str(&format!(
         "- Approved data sources, and no others: {}.\n",
         sources.join(", ")
@@ -69,7 +78,11 @@ pub fn system(rules: &Rules, rules_hash: &str, goal: Option<&str>, context: &Con
     if !context.relevant.is_empty() {
         out.push_str("\n### Earlier messages related to the new one\n");
         for message in &context.relevant {
-            out.push_str(&format!("- {} (message {}): ", speaker(message.role), message.id));
+            out.push_str(&format!(
+                "- {} (message {}): ",
+                speaker(message.role),
+                message.id
+            ));
             push_quoted(&mut out, &message.content);
         }
     }

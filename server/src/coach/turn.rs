@@ -131,7 +131,9 @@ pub async fn run(state: AppState, turn: Turn, events: mpsc::Sender<ChatEvent>) {
         Some(provider) => llm_answer(&state, provider, &turn, &actions, &mut outbox).await,
         None => rule_answer(&turn, &actions, &mut outbox).await,
     };
-    let usage = answer.usage.unwrap_or_else(|| estimated_usage(&turn, &answer.text));
+    let usage = answer
+        .usage
+        .unwrap_or_else(|| estimated_usage(&turn, &answer.text));
     let stored = store_answer(&state, &turn, &answer, usage).await;
     let event = match (stored, &answer.ending) {
         (Ok(message_id), Ending::Complete) => ChatEvent::Done { message_id, usage },
@@ -328,7 +330,11 @@ fn estimated_usage(turn: &Turn, answer: &str) -> TokenUsage {
     let context: u64 = prompt::context_text(&turn.context.selection)
         .map(|text| u64::from(estimate(text)))
         .sum();
-    let goal = turn.context.goal.as_deref().map_or(0, |g| u64::from(estimate(g)));
+    let goal = turn
+        .context
+        .goal
+        .as_deref()
+        .map_or(0, |g| u64::from(estimate(g)));
     TokenUsage {
         input_tokens: u64::from(estimate(&turn.message)) + context + goal,
         output_tokens: u64::from(estimate(answer)),
@@ -361,7 +367,11 @@ async fn store_answer(
         .iter()
         .map(|r| serde_json::json!({"tool": r.tool, "field": r.field, "rule_id": r.rule_id}))
         .collect();
-    let proposals: Vec<&str> = answer.proposals.iter().map(|p| p.action.tool_name()).collect();
+    let proposals: Vec<&str> = answer
+        .proposals
+        .iter()
+        .map(|p| p.action.tool_name())
+        .collect();
     let detail = serde_json::json!({
         "provider": coach.provider_name(),
         "model": coach.model(),

@@ -14,7 +14,9 @@ use axum::http::StatusCode;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::Json;
 use futures_util::stream::{self, Stream};
-use shared::api::{ChatEvent, ChatRequest, CoachStatus, MessageRole, TokenUsage, MAX_MESSAGE_CHARS};
+use shared::api::{
+    ChatEvent, ChatRequest, CoachStatus, MessageRole, TokenUsage, MAX_MESSAGE_CHARS,
+};
 use tokio::sync::mpsc;
 
 use super::json::ApiJson;
@@ -71,10 +73,14 @@ pub async fn chat(
         .store
         .write(move |tx| {
             let conversation_id = match conversation_id {
-                Some(id) => conversations::conversation(tx, user_id, id)?
-                    .ok_or_else(|| Problem::not_found(format!("no conversation {id}")))?
-                    .id,
-                None => conversations::create_conversation(tx, user_id, &title(&message), now_ms())?.id,
+                Some(id) => {
+                    conversations::conversation(tx, user_id, id)?
+                        .ok_or_else(|| Problem::not_found(format!("no conversation {id}")))?
+                        .id
+                }
+                None => {
+                    conversations::create_conversation(tx, user_id, &title(&message), now_ms())?.id
+                }
             };
             let stored = messages::insert_message(
                 tx,
@@ -170,9 +176,15 @@ mod tests {
     #[test]
     fn messages_are_trimmed_and_bounded() {
         assert_eq!(checked_message("  hi \n").unwrap(), "hi");
-        assert_eq!(checked_message("   ").unwrap_err().code(), "invalid_message");
+        assert_eq!(
+            checked_message("   ").unwrap_err().code(),
+            "invalid_message"
+        );
         let long = "x".repeat(MAX_MESSAGE_CHARS + 1);
-        assert_eq!(checked_message(&long).unwrap_err().code(), "invalid_message");
+        assert_eq!(
+            checked_message(&long).unwrap_err().code(),
+            "invalid_message"
+        );
         assert!(checked_message(&"é".repeat(MAX_MESSAGE_CHARS)).is_ok());
     }
 
@@ -187,7 +199,9 @@ mod tests {
 
     #[test]
     fn frames_are_named_by_type() {
-        let event = ChatEvent::Delta { text: "a\nb".into() };
+        let event = ChatEvent::Delta {
+            text: "a\nb".into(),
+        };
         // Multi-line data is split into several data lines by axum; the
         // JSON itself never holds a raw newline.
         let json = serde_json::to_string(&event).unwrap();

@@ -184,16 +184,30 @@ pub fn tokens_used_since(
     Ok(u64::try_from(total).unwrap_or(0))
 }
 
+/// How the words of a query combine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WordMatch {
+    /// Every word must occur (the search panel).
+    All,
+    /// Any word may occur, more matches rank higher (the coach's relevant
+    /// earlier messages).
+    Any,
+}
+
 /// The words of `q` as an FTS5 query: each run of letters and digits
-/// quoted as a string, all required. `None` when `q` has no words.
-pub fn fts_words(q: &str) -> Option<String> {
+/// quoted as a string, combined by `mode`. `None` when `q` has no words.
+pub fn fts_words(q: &str, mode: WordMatch) -> Option<String> {
     let words: Vec<String> = q
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
         .take(16)
         .map(|w| format!("\"{}\"", w.to_lowercase()))
         .collect();
-    (!words.is_empty()).then(|| words.join(" "))
+    let joiner = match mode {
+        WordMatch::All => " ",
+        WordMatch::Any => " OR ",
+    };
+    (!words.is_empty()).then(|| words.join(joiner))
 }
 
 /// `user_id`'s messages matching `query`, best first. Words are ranked by
@@ -206,12 +220,22 @@ pub fn search(
     user_id: i64,
     query: &SearchQuery,
 ) -> Result<Vec<SearchHit>, StoreError> {
+    search_matching(connection, user_id, query, WordMatch::All)
+}
+
+/// [`search`] with the words combined by `mode`.
+pub fn search_matching(
+    connection: &Connection,
+    user_id: i64,
+    query: &SearchQuery,
+    mode: WordMatch,
+) -> Result<Vec<SearchHit>, StoreError> {
     let limit = query
         .limit
         .unwrap_or(DEFAULT_SEARCH_LIMIT)
         .clamp(1, MAX_SEARCH_LIMIT);
     let topic = query.topic.as_deref().filter(|t| !t.trim().is_empty());
-    let Some(words) = fts_words(&query.q) else {
+    let Some(words) = fts_words(&query.q, mode) else {
         return match topic {
             Some(topic) => by_topic(connection, user_id, topic, query.conversation_id, limit),
             None => Ok(Vec::new()),
@@ -446,6 +470,59 @@ mod tests {
             model: None,
             created_at_ms: at,
         }
+    }
+
+    #[test]
+    fn any_word_matching_finds_messages_with_some_of_the_words() {
+        let (mut connection, ann, _) = store();
+        let tx = connection.transaction().unwrap();
+        let a = conversations::create_conversation(&tx, ann, "a", 1)
+            .unwrap()
+            .id;
+        let forest = insert_message(
+            &tx,
+            ann,
+            &message(a, MessageRole::User, "the random forest looked good", 2),
+        )
+        .unwrap();
+        let both = insert_message(
+            &tx,
+            ann,
+            &message(
+                a,
+                MessageRole::User,
+                "a random forest beat the momentum rule",
+                3,
+            ),
+        )
+        .unwrap();
+        insert_message(
+            &tx,
+            ann,
+            &message(a, MessageRole::User, "nothing related here", 4),
+        )
+        .unwrap();
+        tx.commit().unwrap();
+        let query = SearchQuery {
+            q: "forest momentum".into(),
+            ..Default::default()
+        };
+        let all = search(&connection, ann, &query).unwrap();
+        assert_eq!(
+            all.iter().map(|h| h.message.id).collect::<Vec<_>>(),
+            vec![both.id]
+        );
+        let any = search_matching(&connection, ann, &query, WordMatch::Any).unwrap();
+        let ids: Vec<i64> = any.iter().map(|h| h.message.id).collect();
+        assert_eq!(
+            ids,
+            vec![both.id, forest.id],
+            "more matched words rank first"
+        );
+        assert_eq!(
+            fts_words("a OR b", WordMatch::Any).as_deref(),
+            Some("\"a\" OR \"or\" OR \"b\"")
+        );
     }
 
     #[test]

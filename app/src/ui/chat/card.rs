@@ -11,7 +11,6 @@ use shared::api::{ChatMessage, ResultMessageRequest};
 use shared::models::ModelReport;
 use shared::pricing::{valuation, Model};
 
-use shared::actions::describe;
 use super::words::{data_words, goal_words, lab_words, price_words, LabSummary};
 use crate::api;
 use crate::lab::runner::LabRunner;
@@ -20,6 +19,7 @@ use crate::ui::chart::{LineChart, Series as Line};
 use crate::ui::data_page::year_fraction;
 use crate::ui::goal_bar::verdict_sentence;
 use crate::ui::session::use_session;
+use shared::actions::describe;
 
 /// Binomial steps for American options run from the chat (the Pricing
 /// screen's default).

@@ -59,12 +59,12 @@ impl AnthropicClient {
         self
     }
 
-    /// The model asked for.
     /// The key it sends, if any (for scrubbing echoes; never printed).
     pub(crate) fn key(&self) -> Option<ApiKey> {
         self.exchange.key().cloned()
     }
 
+    /// The model asked for.
     pub fn model(&self) -> &str {
         self.exchange.model()
     }

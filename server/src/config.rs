@@ -33,6 +33,10 @@ pub const ENV_FRED_BASE_URL: &str = "MLTRAINER_FRED_BASE_URL";
 /// Environment variable: tokens (input plus output) each user may spend on
 /// the coach per UTC day.
 pub const ENV_DAILY_TOKEN_BUDGET: &str = "MLTRAINER_DAILY_TOKEN_BUDGET";
+/// Environment variable: prune the coach's memory by age, every six hours,
+/// removing unimportant messages older than this many days (unset: only
+/// on request).
+pub const ENV_PRUNE_AFTER_DAYS: &str = "MLTRAINER_PRUNE_AFTER_DAYS";
 /// The data directory used when neither `--data-dir` nor `MLTRAINER_DATA_DIR` is given.
 pub const DEFAULT_DATA_DIR: &str = "mltrainer-data";
 /// Polygon's public API.
@@ -80,6 +84,8 @@ Environment:
   MLTRAINER_LLM_PROVIDER    anthropic|openai|rules: force one when several are set
                             (with none configured, the built-in rule coach answers)
   MLTRAINER_DAILY_TOKEN_BUDGET  coach tokens per user per UTC day [default: 200000]
+  MLTRAINER_PRUNE_AFTER_DAYS    summarise and prune unimportant messages older than this,
+                            every six hours [default: only on request]
   RUST_LOG                  log filter, e.g. debug or server=debug,tower_http=debug [default: info]
 
 Once listening, prints one line to stdout: mlTrainer listening on http://IP:PORT/
@@ -110,6 +116,8 @@ pub struct Config {
     pub coach_env: crate::coach::env::CoachEnv,
     /// The coach's limits.
     pub coach: crate::coach::CoachSettings,
+    /// Prune unimportant messages older than this many days, if set.
+    pub prune_after_days: Option<u32>,
 }
 
 /// A secret from the environment: compared, never printed.
@@ -136,6 +144,7 @@ impl Default for Config {
             fred_base_url: DEFAULT_FRED_BASE_URL.to_string(),
             coach_env: crate::coach::env::CoachEnv::default(),
             coach: crate::coach::CoachSettings::default(),
+            prune_after_days: None,
         }
     }
 }
@@ -216,6 +225,9 @@ pub enum ConfigError {
         /// The variable it came from.
         origin: &'static str,
     },
+    /// A prune age that is not a whole number of days in range.
+    #[error("{ENV_PRUNE_AFTER_DAYS} must be a whole number of days from 1 to 3650, not {0:?}")]
+    InvalidPruneDays(String),
     /// A token budget that is not a whole number in range.
     #[error("{ENV_DAILY_TOKEN_BUDGET} must be a whole number from 1000 to 1000000000, not {0:?}")]
     InvalidTokenBudget(String),
@@ -322,6 +334,17 @@ impl Command {
                 .filter(|n| (1_000..=1_000_000_000).contains(n))
                 .ok_or(ConfigError::InvalidTokenBudget(value))?;
         }
+        let prune_after_days = match text(ENV_PRUNE_AFTER_DAYS) {
+            None => None,
+            Some(value) => Some(
+                value
+                    .trim()
+                    .parse::<u32>()
+                    .ok()
+                    .filter(|n| (1..=3650).contains(n))
+                    .ok_or(ConfigError::InvalidPruneDays(value))?,
+            ),
+        };
         let coach_env = crate::coach::env::CoachEnv::capture(|name| text(name));
         Ok(Self::Serve(Config {
             addr,
@@ -337,6 +360,7 @@ impl Command {
                 .unwrap_or_else(|| DEFAULT_FRED_BASE_URL.to_string()),
             coach_env,
             coach,
+            prune_after_days,
         }))
     }
 
@@ -544,6 +568,15 @@ mod tests {
             assert_eq!(
                 parse(&[], &[(ENV_DAILY_TOKEN_BUDGET, bad)]),
                 Err(ConfigError::InvalidTokenBudget(bad.to_string()))
+            );
+        }
+        assert_eq!(config.prune_after_days, None);
+        let pruning = serve(&[], &[(ENV_PRUNE_AFTER_DAYS, "90")]);
+        assert_eq!(pruning.prune_after_days, Some(90));
+        for bad in ["0", "3651", "soon"] {
+            assert_eq!(
+                parse(&[], &[(ENV_PRUNE_AFTER_DAYS, bad)]),
+                Err(ConfigError::InvalidPruneDays(bad.to_string()))
             );
         }
     }

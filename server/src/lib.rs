@@ -22,6 +22,7 @@ pub mod csp;
 pub mod data_proxy;
 pub mod health;
 pub mod limits;
+pub mod memory_upkeep;
 pub mod listen;
 pub mod llm;
 pub mod metrics;
@@ -97,6 +98,9 @@ pub fn app(config: &Config) -> Result<Router, StartError> {
         rules_hash = %state.rules_hash,
         "serving the app"
     );
+    if let Some(days) = config.prune_after_days {
+        memory_upkeep::spawn(state.clone(), days);
+    }
     let api = routes::router()
         .route(health::READY_PATH, get(health::readyz))
         .route("/metrics", get(metrics::metrics))

@@ -209,6 +209,44 @@ async fn refusals_and_bad_input_are_answered_before_any_stream() {
     server.stop();
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn older_turns_are_summarised_into_a_note_kept_with_the_conversation() {
+    let (server, _data, _dist) = start(&[]);
+    let api = server.api();
+    let mut conversation = None;
+    for n in 0..20 {
+        let message = if n % 2 == 0 {
+            format!("train a random forest on the S&P 500 with a {}-day horizon", n / 2 + 1)
+        } else {
+            "what is my goal".to_string()
+        };
+        let (code, body, frames) = ask(&api, conversation, &message).await;
+        assert_eq!(code, 200, "{body}");
+        conversation = frames[0].data["conversation_id"].as_i64();
+    }
+    let id = conversation.expect("a conversation");
+    let mut detail = Value::Null;
+    for _ in 0..100 {
+        detail = api.get(&format!("/api/conversations/{id}")).await.json;
+        if detail["summaries"].as_array().is_some_and(|s| !s.is_empty()) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let messages = detail["messages"].as_array().expect("messages");
+    assert_eq!(messages.len(), 40);
+    let summaries = detail["summaries"].as_array().expect("summaries");
+    assert_eq!(summaries.len(), 1, "{detail}");
+    let note = &summaries[0];
+    assert_eq!(note["method"], "extractive");
+    assert_eq!(note["from_message_id"], messages[0]["id"]);
+    // Everything before the 16 most recent messages is covered.
+    assert_eq!(note["to_message_id"], messages[23]["id"]);
+    let text = note["text"].as_str().unwrap_or_default();
+    assert!(text.to_lowercase().contains("random forest"), "{text}");
+    server.stop();
+}
+
 // ---- With an LLM provider: a fake Anthropic or OpenAI-compatible server on
 // 127.0.0.1, speaking the real wire protocol, started by the test.
 

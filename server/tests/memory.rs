@@ -17,7 +17,7 @@ use std::sync::OnceLock;
 use serde_json::{json, Value};
 use server::store::conversations::{self, NewMessage};
 use server::store::{users, Store, StoreError};
-use shared::api::{MessageRole, TokenUsage};
+use shared::api::MessageRole;
 use spawn::{Api, Server, JWT_SECRET};
 
 const DAY_MS: i64 = 86_400_000;
@@ -48,6 +48,14 @@ async fn setup<F>(seed: F) -> Setup
 where
     F: FnOnce(&rusqlite::Transaction<'_>, i64, i64) -> Result<(), StoreError> + Send + 'static,
 {
+    setup_with(&[], seed).await
+}
+
+/// [`setup`] with extra server environment.
+async fn setup_with<F>(env: &[(&str, &str)], seed: F) -> Setup
+where
+    F: FnOnce(&rusqlite::Transaction<'_>, i64, i64) -> Result<(), StoreError> + Send + 'static,
+{
     let data = tempfile::tempdir().expect("temp dir");
     for entry in std::fs::read_dir(accounts_template()).expect("read the template") {
         let entry = entry.expect("template entry");
@@ -72,6 +80,9 @@ where
         .env("MLTRAINER_JWT_SECRET", JWT_SECRET)
         .env("MLTRAINER_LOGIN_PER_MINUTE", "100000")
         .env("MLTRAINER_EXPENSIVE_PER_MINUTE", "100000");
+    for (name, value) in env {
+        command.env(name, value);
+    }
     let server = spawn::start(command, dist.path(), &data.path().join("stderr.log"));
     let anon = server.api();
     let ann = anon.signed_in("ann").await;
@@ -98,18 +109,7 @@ fn add(
     content: &str,
     at_ms: i64,
 ) -> Result<i64, StoreError> {
-    let message = NewMessage {
-        conversation_id,
-        role,
-        content: content.to_string(),
-        complete: true,
-        actions: vec![],
-        refusals: vec![],
-        usage: TokenUsage::default(),
-        provider: None,
-        model: None,
-        created_at_ms: at_ms,
-    };
+    let message = NewMessage::plain(conversation_id, role, content.to_string(), at_ms);
     Ok(conversations::insert_message(tx, user_id, &message)?.id)
 }
 
@@ -629,5 +629,64 @@ async fn prune_summarises_first_and_keeps_what_matters() {
         json!({ "pruned": 0, "kept": 2, "summaries": 0 })
     );
     let _ = &s.data;
+    s.server.stop();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_age_setting_prunes_every_user_at_start_and_audits_it() {
+    let t = now_ms();
+    let old = t - 30 * DAY_MS;
+    let s = setup_with(&[("MLTRAINER_PRUNE_AFTER_DAYS", "14")], move |tx, ann, bob| {
+        let a = conversations::create_conversation(tx, ann, "Old chat", old)?.id;
+        add(tx, ann, a, MessageRole::User, "thanks", old)?;
+        add(tx, ann, a, MessageRole::Assistant, "ok sure", old + 1)?;
+        add(
+            tx,
+            ann,
+            a,
+            MessageRole::User,
+            "My goal is to beat the sp500 with a random forest; I want a 5 day horizon.",
+            old + 2,
+        )?;
+        add(tx, ann, a, MessageRole::User, "fine, thanks", t - 3 * DAY_MS)?;
+        let b = conversations::create_conversation(tx, bob, "Bob old", old)?.id;
+        add(tx, bob, b, MessageRole::User, "hello", old)?;
+        Ok(())
+    })
+    .await;
+    // The first run happens at start; wait for both users' entries.
+    let mut entries = Vec::new();
+    for _ in 0..100 {
+        entries = audited(&s.ann, "memory.prune").await;
+        if !entries.is_empty() && !audited(&s.bob, "memory.prune").await.is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(entries.len(), 1, "one run for ann");
+    let detail = &entries[0]["detail"];
+    assert_eq!(detail["trigger"], "age_setting");
+    assert_eq!(detail["older_than_days"], 14);
+    assert_eq!(detail["pruned"], 2);
+    let id = conversation_by_title(&s.ann, "Old chat").await;
+    let after = s.ann.get(&format!("/api/conversations/{id}")).await;
+    let contents: Vec<&str> = after.json["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["content"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        contents,
+        [
+            "My goal is to beat the sp500 with a random forest; I want a 5 day horizon.",
+            "fine, thanks"
+        ],
+        "the goal and the message younger than the age stay"
+    );
+    assert_eq!(after.json["summaries"].as_array().map(Vec::len), Some(1));
+    let bob_id = conversation_by_title(&s.bob, "Bob old").await;
+    let bob_after = s.bob.get(&format!("/api/conversations/{bob_id}")).await;
+    assert_eq!(bob_after.json["messages"].as_array().map(Vec::len), Some(0));
     s.server.stop();
 }

@@ -6,15 +6,18 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-/// Variables the coach reads: the LLM providers' settings and keys.
+use crate::llm;
+
+/// Variables the coach reads: the LLM providers' settings and keys, as
+/// named by [`crate::llm`].
 pub const COACH_VARIABLES: &[&str] = &[
-    "ANTHROPIC_API_KEY",
-    "MLTRAINER_ANTHROPIC_MODEL",
-    "MLTRAINER_ANTHROPIC_BASE_URL",
-    "OPENAI_API_KEY",
-    "MLTRAINER_OPENAI_BASE_URL",
-    "MLTRAINER_OPENAI_MODEL",
-    "MLTRAINER_LLM_PROVIDER",
+    llm::ANTHROPIC_KEY_ENV,
+    llm::ANTHROPIC_MODEL_ENV,
+    llm::ANTHROPIC_BASE_URL_ENV,
+    llm::OPENAI_KEY_ENV,
+    llm::OPENAI_BASE_URL_ENV,
+    llm::OPENAI_MODEL_ENV,
+    llm::PROVIDER_ENV,
 ];
 
 /// The coach's variables as they were when the server started.

@@ -156,6 +156,8 @@ pub async fn run(state: AppState, turn: Turn, events: mpsc::Sender<ChatEvent>) {
         },
     };
     outbox.send(event).await;
+    // The stream ends here; a summary (maybe an LLM call) must not hold it.
+    drop(outbox);
     notes::after_turn(&state, &turn.session, turn.conversation_id).await;
 }
 

@@ -417,8 +417,31 @@ pub(crate) fn event_json_error(error: &serde_json::Error) -> LlmError {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
+
+    /// `text` cut at `cuts`, through the SSE framing and `parser`: the
+    /// outcome, the events sent, and the parser afterwards.
+    pub(crate) async fn run_parser<P: StreamParser>(
+        mut parser: P,
+        text: &str,
+        cuts: &[usize],
+    ) -> (Result<(), LlmError>, Vec<StreamEvent>, P) {
+        let (tx, mut rx) = tokio::sync::mpsc::channel(1024);
+        let frames = crate::llm::sse::events(
+            futures_util::stream::iter(crate::llm::sse::tests::chunked(text.as_bytes(), cuts)),
+            1 << 20,
+        );
+        let mut sent = false;
+        let result = pump(frames, &mut parser, &tx, &mut sent).await;
+        drop(tx);
+        let mut got = Vec::new();
+        while let Some(event) = rx.recv().await {
+            got.push(event);
+        }
+        assert_eq!(sent, !got.is_empty());
+        (result, got, parser)
+    }
 
     #[test]
     fn tool_inputs() {

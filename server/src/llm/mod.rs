@@ -17,6 +17,36 @@
 //! messages, count budgets or audit, and must never log a key, a request
 //! body or an upstream body.
 
+/// The accessors both clients have over their `exchange` field:
+/// `with_clock`, `key`, `model`, `breaker_state`. One definition, expanded
+/// inside each client's `impl` block (the client's module imports `Arc`,
+/// `ApiKey`, `BreakerState` and `Clock`).
+macro_rules! exchange_accessors {
+    () => {
+        /// Reads time for the circuit breaker from `clock`.
+        pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+            self.exchange.set_clock(clock);
+            self
+        }
+
+        /// The key it sends, if any (for scrubbing echoes; never printed).
+        pub(crate) fn key(&self) -> Option<ApiKey> {
+            self.exchange.key().cloned()
+        }
+
+        /// The model asked for.
+        pub fn model(&self) -> &str {
+            self.exchange.model()
+        }
+
+        /// The circuit breaker's state now.
+        pub fn breaker_state(&self) -> BreakerState {
+            self.exchange.breaker_state()
+        }
+    };
+}
+use exchange_accessors;
+
 mod anthropic;
 mod config;
 mod error;

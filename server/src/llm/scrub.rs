@@ -1,31 +1,30 @@
 //! Keeps the provider's key out of what the model says: a model (or a
 //! proxy) may echo the key it was called with, in text or in a tool call's
-//! input. Text is held back by a few key lengths before it is passed on,
-//! so a key split across stream pieces is still caught whole; tool inputs
-//! are scrubbed as a whole. Uses `upstream::redact` (raw and URL-encoded
-//! forms).
+//! input. Text passes at once except for a tail that could be the start of
+//! the key (raw or URL-encoded), which waits for the next piece, so a key
+//! split across stream pieces is still caught whole; tool inputs are
+//! scrubbed as a whole. Uses `upstream::redact`.
 
 use serde_json::Value;
 
 use super::StreamEvent;
-use crate::upstream::{redact, ApiKey};
+use crate::upstream::{key_forms, redact, ApiKey};
 
 /// A filter over one answer's events.
 pub(crate) struct KeyScrubber {
     key: Option<ApiKey>,
+    forms: Vec<String>,
     pending: String,
-    hold: usize,
 }
 
 impl KeyScrubber {
     /// A scrubber for `key` (a pass-through without one).
     pub(crate) fn new(key: Option<ApiKey>) -> Self {
-        // The longest form `redact` knows is percent-encoding: three bytes a byte.
-        let hold = key.as_ref().map_or(0, |k| 3 * k.expose().len());
+        let forms = key.as_ref().map(key_forms).unwrap_or_default();
         Self {
             key,
+            forms,
             pending: String::new(),
-            hold,
         }
     }
 
@@ -35,7 +34,7 @@ impl KeyScrubber {
             StreamEvent::Text(text) => {
                 self.pending.push_str(&text);
                 self.pending = redact(&self.pending, self.key.as_ref());
-                let mut cut = self.pending.len().saturating_sub(self.hold);
+                let mut cut = self.pending.len() - self.possible_start();
                 while !self.pending.is_char_boundary(cut) {
                     cut -= 1;
                 }
@@ -70,6 +69,23 @@ impl KeyScrubber {
         }
         let text = redact(&std::mem::take(&mut self.pending), self.key.as_ref());
         vec![StreamEvent::Text(text)]
+    }
+
+    /// The length of the longest tail of the pending text that is a
+    /// proper start of some form of the key.
+    fn possible_start(&self) -> usize {
+        let text = self.pending.as_bytes();
+        self.forms
+            .iter()
+            .map(|form| {
+                let form = form.as_bytes();
+                (1..form.len().min(text.len() + 1))
+                    .rev()
+                    .find(|&n| text.ends_with(&form[..n]))
+                    .unwrap_or(0)
+            })
+            .max()
+            .unwrap_or(0)
     }
 
     fn value(&self, value: Value) -> Value {
@@ -148,6 +164,16 @@ mod tests {
             }
             other => panic!("unexpected {other:?}"),
         }
+    }
+
+    #[test]
+    fn only_a_possible_start_of_the_key_waits() {
+        let mut s = scrubber();
+        assert_eq!(text_of(&s.filter(StreamEvent::Text("Hello".into()))), "Hello");
+        assert_eq!(text_of(&s.filter(StreamEvent::Text(" sk-SEN".into()))), " ");
+        assert_eq!(text_of(&s.filter(StreamEvent::Text("SE".into()))), "sk-SENSE");
+        assert_eq!(text_of(&s.filter(StreamEvent::Text("sk".into()))), "");
+        assert_eq!(text_of(&s.flush()), "sk");
     }
 
     #[test]

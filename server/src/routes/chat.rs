@@ -85,18 +85,7 @@ pub async fn chat(
             let stored = messages::insert_message(
                 tx,
                 user_id,
-                &NewMessage {
-                    conversation_id,
-                    role: MessageRole::User,
-                    content: message.clone(),
-                    complete: true,
-                    actions: Vec::new(),
-                    refusals: Vec::new(),
-                    usage: TokenUsage::default(),
-                    provider: None,
-                    model: None,
-                    created_at_ms: now_ms(),
-                },
+                &NewMessage::plain(conversation_id, MessageRole::User, message.clone(), now_ms()),
             )?;
             let context = gather(tx, user_id, conversation_id, stored.id, &message, &settings)?;
             Ok::<_, Problem>((conversation_id, stored.id, context))

@@ -13,11 +13,12 @@ use axum::Json;
 use serde::Deserialize;
 use shared::api::{
     ChatMessage, ConversationDetail, ConversationSummary, ImportReport, ImportRequest, MessageRole,
-    PruneReport, PruneRequest, ResultMessageRequest, SearchHit, SearchQuery, TokenUsage,
+    PruneReport, PruneRequest, ResultMessageRequest, SearchHit, SearchQuery,
 };
 
 use super::json::ApiJson;
 use crate::auth::{Session, Writer};
+use crate::memory_upkeep::{prune_audited, PruneTrigger};
 use crate::problem::Problem;
 use crate::state::AppState;
 use crate::store::audit::{self, AuditEvent};
@@ -115,18 +116,7 @@ pub async fn post_result(
             let message = conversations::insert_message(
                 tx,
                 session.user_id,
-                &NewMessage {
-                    conversation_id: id,
-                    role: MessageRole::Result,
-                    content: request.content,
-                    complete: true,
-                    actions: Vec::new(),
-                    refusals: Vec::new(),
-                    usage: TokenUsage::default(),
-                    provider: None,
-                    model: None,
-                    created_at_ms: now_ms(),
-                },
+                &NewMessage::plain(id, MessageRole::Result, request.content, now_ms()),
             )?;
             audit::append(
                 tx,
@@ -330,20 +320,14 @@ pub async fn prune(
     let report = state
         .store
         .write(move |tx| {
-            let report = conversations::prune(tx, session.user_id, &request, now_ms())?;
-            audit::append(
+            prune_audited(
                 tx,
-                &AuditEvent::new(Some(session.user_id), &session.username, "memory.prune").detail(
-                    serde_json::json!({
-                        "older_than_days": request.older_than_days,
-                        "below_importance": request.below_importance,
-                        "pruned": report.pruned,
-                        "kept": report.kept,
-                        "summaries": report.summaries,
-                    }),
-                ),
-            )?;
-            Ok::<_, Problem>(report)
+                session.user_id,
+                &session.username,
+                &request,
+                PruneTrigger::Request,
+            )
+            .map_err(Problem::from)
         })
         .await?;
     Ok(Json(report))

@@ -56,6 +56,25 @@ pub struct NewMessage {
     pub created_at_ms: i64,
 }
 
+impl NewMessage {
+    /// A complete message with no proposals, usage or provider: what users
+    /// write and what runs report.
+    pub fn plain(conversation_id: i64, role: MessageRole, content: String, created_at_ms: i64) -> Self {
+        Self {
+            conversation_id,
+            role,
+            content,
+            complete: true,
+            actions: Vec::new(),
+            refusals: Vec::new(),
+            usage: TokenUsage::default(),
+            provider: None,
+            model: None,
+            created_at_ms,
+        }
+    }
+}
+
 /// The columns [`message_from_row`] reads, in order (table alias `m`).
 pub(crate) const MESSAGE_COLUMNS: &str = "m.id, m.conversation_id, m.role, m.content, \
      m.created_at, m.complete, m.topics, m.importance, m.actions, m.refusals, \
@@ -182,6 +201,16 @@ pub fn tokens_used_since(
         |row| row.get(0),
     )?;
     Ok(u64::try_from(total).unwrap_or(0))
+}
+
+/// The users who have stored messages, with their account names.
+pub fn owners(connection: &Connection) -> Result<Vec<(i64, String)>, StoreError> {
+    let mut statement = connection.prepare(
+        "SELECT u.id, u.username FROM users u
+         WHERE EXISTS (SELECT 1 FROM messages m WHERE m.user_id = u.id) ORDER BY u.id",
+    )?;
+    let rows = statement.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?;
+    Ok(rows.collect::<Result<_, _>>()?)
 }
 
 /// How the words of a query combine.

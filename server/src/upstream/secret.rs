@@ -86,6 +86,19 @@ pub fn redact(text: &str, key: Option<&ApiKey>) -> String {
     out
 }
 
+/// Every form [`redact`] replaces: the key itself and its encodings (for
+/// filters that must hold back a possible start of one).
+pub(crate) fn key_forms(key: &ApiKey) -> Vec<String> {
+    let raw = key.expose();
+    let mut forms = vec![raw.to_owned()];
+    for form in encoded_forms(raw) {
+        if !form.is_empty() && !forms.contains(&form) {
+            forms.push(form);
+        }
+    }
+    forms
+}
+
 /// The ways a URL or form encoder may write `key`.
 fn encoded_forms(key: &str) -> [String; 4] {
     [

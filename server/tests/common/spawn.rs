@@ -30,9 +30,10 @@ pub const PASSWORD: &str = "correct horse battery";
 /// A signing secret of 32+ bytes.
 pub const JWT_SECRET: &str = "test-signing-secret-0123456789abcdef";
 
-/// Variables the server reads, removed from every spawned command so the
-/// developer's environment cannot change a test (proxies included: the
-/// upstream clients honour them).
+/// Variables the server reads (besides the coach's, `COACH_VARIABLES`),
+/// removed from every spawned command so the developer's environment
+/// cannot change a test (proxies included: the upstream clients honour
+/// them).
 const SCRUBBED: &[&str] = &[
     "MLTRAINER_ADDR",
     "MLTRAINER_DIST",
@@ -47,14 +48,8 @@ const SCRUBBED: &[&str] = &[
     "MLTRAINER_PASSWORD",
     "POLYGON_API_KEY",
     "FRED_API_KEY",
-    "ANTHROPIC_API_KEY",
-    "MLTRAINER_ANTHROPIC_MODEL",
-    "MLTRAINER_ANTHROPIC_BASE_URL",
-    "OPENAI_API_KEY",
-    "MLTRAINER_OPENAI_BASE_URL",
-    "MLTRAINER_OPENAI_MODEL",
-    "MLTRAINER_LLM_PROVIDER",
     "MLTRAINER_DAILY_TOKEN_BUDGET",
+    "MLTRAINER_PRUNE_AFTER_DAYS",
     "HTTP_PROXY",
     "HTTPS_PROXY",
     "ALL_PROXY",
@@ -67,7 +62,7 @@ const SCRUBBED: &[&str] = &[
 /// `data_dir` as its data directory.
 pub fn command(data_dir: &Path) -> Command {
     let mut command = Command::new(BINARY);
-    for name in SCRUBBED {
+    for name in SCRUBBED.iter().chain(server::coach::env::COACH_VARIABLES) {
         command.env_remove(name);
     }
     command.env("MLTRAINER_DATA_DIR", data_dir);

@@ -59,14 +59,8 @@ pub fn describe(action: &Action) -> String {
             )
         }
         Action::PriceOption(option) => {
-            let style = match option.exercise {
-                ExerciseStyle::European => "European",
-                ExerciseStyle::American => "American",
-            };
-            let right = match option.right {
-                OptionRight::Call => "call",
-                OptionRight::Put => "put",
-            };
+            let style = option.exercise.label();
+            let right = option.right.label();
             format!(
                 "Price a {style} {right}: spot {}, strike {}, {} days to expiry, volatility {}%, \
                  rate {}%, dividend yield {}%",
@@ -94,6 +88,26 @@ fn round(value: f64) -> f64 {
     (value * 10_000.0).round() / 10_000.0
 }
 
+impl ExerciseStyle {
+    /// `European` or `American`, for sentences.
+    pub fn label(self) -> &'static str {
+        match self {
+            ExerciseStyle::European => "European",
+            ExerciseStyle::American => "American",
+        }
+    }
+}
+
+impl OptionRight {
+    /// `call` or `put`, for sentences.
+    pub fn label(self) -> &'static str {
+        match self {
+            OptionRight::Call => "call",
+            OptionRight::Put => "put",
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -102,18 +116,8 @@ mod tests {
     #[test]
     fn sentences_name_what_runs() {
         let run = RunLab {
-            source: "bundled".into(),
-            symbol: "sp500".into(),
-            target: LabTarget::Direction,
             horizon: 5,
-            scope: ModelScope::Model,
-            name: Some("random_forest_clf_100_sqrt".into()),
-            train_rows: None,
-            test_rows: None,
-            gap: None,
-            window: None,
-            cost_bps: None,
-            seed: 42,
+            ..RunLab::new("sp500", ModelScope::Model, Some("random_forest_clf_100_sqrt"))
         };
         assert_eq!(
             describe(&Action::RunLab(run.clone())),

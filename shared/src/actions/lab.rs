@@ -5,7 +5,7 @@
 //!
 //! Pure: no execution; the app's lab worker runs what this describes.
 
-use super::{models, LabTarget, RunLab, WindowKind};
+use super::{models, LabTarget, ModelScope, RunLab, WindowKind};
 use crate::api::DataRequest;
 use crate::models::{Task, WalkForwardConfig, Window};
 
@@ -43,6 +43,26 @@ impl LabTarget {
 }
 
 impl RunLab {
+    /// A run of `scope` (`name` is the model or family) on the bundled
+    /// dataset `symbol`, with every other field at its default: direction,
+    /// horizon 1, the lab's walk-forward settings, seed 42.
+    pub fn new(symbol: &str, scope: ModelScope, name: Option<&str>) -> RunLab {
+        RunLab {
+            source: "bundled".to_string(),
+            symbol: symbol.to_string(),
+            target: LabTarget::Direction,
+            horizon: 1,
+            scope,
+            name: name.map(str::to_string),
+            train_rows: None,
+            test_rows: None,
+            gap: None,
+            window: None,
+            cost_bps: None,
+            seed: LAB_DEFAULTS.seed,
+        }
+    }
+
     /// The catalog names this run covers, in catalog order, filtered by
     /// the target (see [`fits_target`]); empty when nothing matches.
     pub fn models(&self) -> Vec<String> {
@@ -92,23 +112,9 @@ impl RunLab {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::actions::ModelScope;
 
     fn lab(scope: ModelScope, name: Option<&str>) -> RunLab {
-        RunLab {
-            source: "bundled".into(),
-            symbol: "sp500".into(),
-            target: LabTarget::Direction,
-            horizon: 1,
-            scope,
-            name: name.map(str::to_string),
-            train_rows: None,
-            test_rows: None,
-            gap: None,
-            window: None,
-            cost_bps: None,
-            seed: 42,
-        }
+        RunLab::new("sp500", scope, name)
     }
 
     #[test]

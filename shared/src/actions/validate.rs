@@ -347,18 +347,8 @@ mod tests {
 
     fn lab() -> RunLab {
         RunLab {
-            source: "bundled".into(),
-            symbol: "sp500".into(),
-            target: LabTarget::Direction,
             horizon: 5,
-            scope: ModelScope::Model,
-            name: Some("random_forest_clf_100_sqrt".into()),
-            train_rows: None,
-            test_rows: None,
-            gap: None,
-            window: None,
-            cost_bps: None,
-            seed: 42,
+            ..RunLab::new("sp500", ModelScope::Model, Some("random_forest_clf_100_sqrt"))
         }
     }
 

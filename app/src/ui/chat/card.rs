@@ -6,7 +6,7 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use shared::actions::{Action, ExerciseStyle, OptionRight, ProposedAction, Refusal};
+use shared::actions::{Action, ProposedAction, Refusal};
 use shared::api::{ChatMessage, ResultMessageRequest};
 use shared::models::ModelReport;
 use shared::pricing::{valuation, Model};
@@ -199,15 +199,8 @@ pub fn ActionCard(
                     });
                 match outcome {
                     Ok(v) => {
-                        let style = match option.exercise {
-                            ExerciseStyle::European => "European",
-                            ExerciseStyle::American => "American",
-                        };
-                        let right = match option.right {
-                            OptionRight::Call => "call",
-                            OptionRight::Put => "put",
-                        };
-                        let label = format!("{style} {right}");
+                        let label =
+                            format!("{} {}", option.exercise.label(), option.right.label());
                         finish(
                             price_words(
                                 &label,

@@ -53,26 +53,7 @@ impl AnthropicClient {
         })
     }
 
-    /// Reads time for the circuit breaker from `clock`.
-    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
-        self.exchange.set_clock(clock);
-        self
-    }
-
-    /// The key it sends, if any (for scrubbing echoes; never printed).
-    pub(crate) fn key(&self) -> Option<ApiKey> {
-        self.exchange.key().cloned()
-    }
-
-    /// The model asked for.
-    pub fn model(&self) -> &str {
-        self.exchange.model()
-    }
-
-    /// The circuit breaker's state now.
-    pub fn breaker_state(&self) -> BreakerState {
-        self.exchange.breaker_state()
-    }
+    super::exchange_accessors!();
 
     /// Streams one answer; see [`super::LlmProvider::stream`].
     pub async fn stream(

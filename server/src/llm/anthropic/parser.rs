@@ -184,8 +184,7 @@ impl StreamParser for AnthropicParser {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::llm::exchange::pump;
-    use crate::llm::sse::{events, tests::chunked};
+    use crate::llm::exchange::tests::run_parser;
     use serde_json::json;
 
     /// A recorded answer: text with multi-byte characters, a ping, an
@@ -242,26 +241,11 @@ mod tests {
         ]
     }
 
-    /// `text` cut at `cuts`, through the SSE framing and the parser.
     async fn run(
         text: &str,
         cuts: &[usize],
     ) -> (Result<(), LlmError>, Vec<StreamEvent>, AnthropicParser) {
-        let (tx, mut rx) = tokio::sync::mpsc::channel(1024);
-        let frames = events(
-            futures_util::stream::iter(chunked(text.as_bytes(), cuts)),
-            1 << 20,
-        );
-        let mut parser = AnthropicParser::new(None);
-        let mut sent = false;
-        let result = pump(frames, &mut parser, &tx, &mut sent).await;
-        drop(tx);
-        let mut got = Vec::new();
-        while let Some(event) = rx.recv().await {
-            got.push(event);
-        }
-        assert_eq!(sent, !got.is_empty());
-        (result, got, parser)
+        run_parser(AnthropicParser::new(None), text, cuts).await
     }
 
     #[tokio::test]

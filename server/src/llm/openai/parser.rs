@@ -187,8 +187,7 @@ impl StreamParser for OpenAiParser {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::llm::exchange::pump;
-    use crate::llm::sse::{events, tests::chunked};
+    use crate::llm::exchange::tests::run_parser;
     use serde_json::json;
 
     /// A recorded answer: multi-byte text, two parallel tool calls with
@@ -235,20 +234,7 @@ mod tests {
         text: &str,
         cuts: &[usize],
     ) -> (Result<(), LlmError>, Vec<StreamEvent>, OpenAiParser) {
-        let (tx, mut rx) = tokio::sync::mpsc::channel(1024);
-        let frames = events(
-            futures_util::stream::iter(chunked(text.as_bytes(), cuts)),
-            1 << 20,
-        );
-        let mut parser = OpenAiParser::new(None);
-        let mut sent = false;
-        let result = pump(frames, &mut parser, &tx, &mut sent).await;
-        drop(tx);
-        let mut got = Vec::new();
-        while let Some(event) = rx.recv().await {
-            got.push(event);
-        }
-        (result, got, parser)
+        run_parser(OpenAiParser::new(None), text, cuts).await
     }
 
     #[tokio::test]

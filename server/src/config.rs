@@ -171,6 +171,8 @@ pub enum Admin {
 }
 
 /// What the command line asks for.
+// One value per process, parsed once: the size difference costs nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Command {
     /// Run the server with this configuration.

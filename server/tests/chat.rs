@@ -216,7 +216,10 @@ async fn older_turns_are_summarised_into_a_note_kept_with_the_conversation() {
     let mut conversation = None;
     for n in 0..20 {
         let message = if n % 2 == 0 {
-            format!("train a random forest on the S&P 500 with a {}-day horizon", n / 2 + 1)
+            format!(
+                "train a random forest on the S&P 500 with a {}-day horizon",
+                n / 2 + 1
+            )
         } else {
             "what is my goal".to_string()
         };
@@ -228,7 +231,10 @@ async fn older_turns_are_summarised_into_a_note_kept_with_the_conversation() {
     let mut detail = Value::Null;
     for _ in 0..100 {
         detail = api.get(&format!("/api/conversations/{id}")).await.json;
-        if detail["summaries"].as_array().is_some_and(|s| !s.is_empty()) {
+        if detail["summaries"]
+            .as_array()
+            .is_some_and(|s| !s.is_empty())
+        {
             break;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;

@@ -636,23 +636,33 @@ async fn prune_summarises_first_and_keeps_what_matters() {
 async fn the_age_setting_prunes_every_user_at_start_and_audits_it() {
     let t = now_ms();
     let old = t - 30 * DAY_MS;
-    let s = setup_with(&[("MLTRAINER_PRUNE_AFTER_DAYS", "14")], move |tx, ann, bob| {
-        let a = conversations::create_conversation(tx, ann, "Old chat", old)?.id;
-        add(tx, ann, a, MessageRole::User, "thanks", old)?;
-        add(tx, ann, a, MessageRole::Assistant, "ok sure", old + 1)?;
-        add(
-            tx,
-            ann,
-            a,
-            MessageRole::User,
-            "My goal is to beat the sp500 with a random forest; I want a 5 day horizon.",
-            old + 2,
-        )?;
-        add(tx, ann, a, MessageRole::User, "fine, thanks", t - 3 * DAY_MS)?;
-        let b = conversations::create_conversation(tx, bob, "Bob old", old)?.id;
-        add(tx, bob, b, MessageRole::User, "hello", old)?;
-        Ok(())
-    })
+    let s = setup_with(
+        &[("MLTRAINER_PRUNE_AFTER_DAYS", "14")],
+        move |tx, ann, bob| {
+            let a = conversations::create_conversation(tx, ann, "Old chat", old)?.id;
+            add(tx, ann, a, MessageRole::User, "thanks", old)?;
+            add(tx, ann, a, MessageRole::Assistant, "ok sure", old + 1)?;
+            add(
+                tx,
+                ann,
+                a,
+                MessageRole::User,
+                "My goal is to beat the sp500 with a random forest; I want a 5 day horizon.",
+                old + 2,
+            )?;
+            add(
+                tx,
+                ann,
+                a,
+                MessageRole::User,
+                "fine, thanks",
+                t - 3 * DAY_MS,
+            )?;
+            let b = conversations::create_conversation(tx, bob, "Bob old", old)?.id;
+            add(tx, bob, b, MessageRole::User, "hello", old)?;
+            Ok(())
+        },
+    )
     .await;
     // The first run happens at start; wait for both users' entries.
     let mut entries = Vec::new();

@@ -225,7 +225,12 @@ impl LlmProvider {
             }
         };
         let forward = async move {
-            while let Some(event) = raw_out.recv().await {
+            loop {
+                let event = tokio::select! {
+                    () = events.closed() => return,
+                    event = raw_out.recv() => event,
+                };
+                let Some(event) = event else { break };
                 for clean in scrubber.filter(event) {
                     if events.send(clean).await.is_err() {
                         return;

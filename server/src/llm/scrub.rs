@@ -169,9 +169,15 @@ mod tests {
     #[test]
     fn only_a_possible_start_of_the_key_waits() {
         let mut s = scrubber();
-        assert_eq!(text_of(&s.filter(StreamEvent::Text("Hello".into()))), "Hello");
+        assert_eq!(
+            text_of(&s.filter(StreamEvent::Text("Hello".into()))),
+            "Hello"
+        );
         assert_eq!(text_of(&s.filter(StreamEvent::Text(" sk-SEN".into()))), " ");
-        assert_eq!(text_of(&s.filter(StreamEvent::Text("SE".into()))), "sk-SENSE");
+        assert_eq!(
+            text_of(&s.filter(StreamEvent::Text("SE".into()))),
+            "sk-SENSE"
+        );
         assert_eq!(text_of(&s.filter(StreamEvent::Text("sk".into()))), "");
         assert_eq!(text_of(&s.flush()), "sk");
     }

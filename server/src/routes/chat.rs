@@ -14,9 +14,7 @@ use axum::http::StatusCode;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::Json;
 use futures_util::stream::{self, Stream};
-use shared::api::{
-    ChatEvent, ChatRequest, CoachStatus, MessageRole, TokenUsage, MAX_MESSAGE_CHARS,
-};
+use shared::api::{ChatEvent, ChatRequest, CoachStatus, MessageRole, MAX_MESSAGE_CHARS};
 use tokio::sync::mpsc;
 
 use super::json::ApiJson;
@@ -85,7 +83,12 @@ pub async fn chat(
             let stored = messages::insert_message(
                 tx,
                 user_id,
-                &NewMessage::plain(conversation_id, MessageRole::User, message.clone(), now_ms()),
+                &NewMessage::plain(
+                    conversation_id,
+                    MessageRole::User,
+                    message.clone(),
+                    now_ms(),
+                ),
             )?;
             let context = gather(tx, user_id, conversation_id, stored.id, &message, &settings)?;
             Ok::<_, Problem>((conversation_id, stored.id, context))

@@ -59,7 +59,12 @@ pub struct NewMessage {
 impl NewMessage {
     /// A complete message with no proposals, usage or provider: what users
     /// write and what runs report.
-    pub fn plain(conversation_id: i64, role: MessageRole, content: String, created_at_ms: i64) -> Self {
+    pub fn plain(
+        conversation_id: i64,
+        role: MessageRole,
+        content: String,
+        created_at_ms: i64,
+    ) -> Self {
         Self {
             conversation_id,
             role,

@@ -68,8 +68,8 @@ pub use fred::{FredClient, FredObservations, MAX_PAGE_LIMIT as FRED_MAX_PAGE_LIM
 pub use polygon::{PolygonBar, PolygonClient, Timespan, PAGE_LIMIT as POLYGON_PAGE_LIMIT};
 pub use provider::Provider;
 pub use retry::{is_retryable_status, retry_after, AttemptFailure, JitterRng, RetryPolicy};
-pub use secret::{redact, ApiKey, FRED_KEY_ENV, POLYGON_KEY_ENV, REDACTED};
 pub(crate) use secret::key_forms;
+pub use secret::{redact, ApiKey, FRED_KEY_ENV, POLYGON_KEY_ENV, REDACTED};
 pub use settings::UpstreamSettings;
 pub use stats::{ProviderSnapshot, ProviderStats, UpstreamStats, UpstreamStatsSnapshot};
 

@@ -117,7 +117,11 @@ mod tests {
     fn sentences_name_what_runs() {
         let run = RunLab {
             horizon: 5,
-            ..RunLab::new("sp500", ModelScope::Model, Some("random_forest_clf_100_sqrt"))
+            ..RunLab::new(
+                "sp500",
+                ModelScope::Model,
+                Some("random_forest_clf_100_sqrt"),
+            )
         };
         assert_eq!(
             describe(&Action::RunLab(run.clone())),

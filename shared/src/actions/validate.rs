@@ -348,7 +348,11 @@ mod tests {
     fn lab() -> RunLab {
         RunLab {
             horizon: 5,
-            ..RunLab::new("sp500", ModelScope::Model, Some("random_forest_clf_100_sqrt"))
+            ..RunLab::new(
+                "sp500",
+                ModelScope::Model,
+                Some("random_forest_clf_100_sqrt"),
+            )
         }
     }
 

@@ -199,8 +199,7 @@ pub fn ActionCard(
                     });
                 match outcome {
                     Ok(v) => {
-                        let label =
-                            format!("{} {}", option.exercise.label(), option.right.label());
+                        let label = format!("{} {}", option.exercise.label(), option.right.label());
                         finish(
                             price_words(
                                 &label,

@@ -187,7 +187,9 @@ impl StreamParser for OpenAiParser {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::llm::exchange::pump;
     use crate::llm::exchange::tests::run_parser;
+    use crate::llm::sse::{events, tests::chunked};
     use serde_json::json;
 
     /// A recorded answer: multi-byte text, two parallel tool calls with

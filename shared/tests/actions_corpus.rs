@@ -122,7 +122,7 @@ fn text_ids_number_the_requests_in_order() {
 #[test]
 fn every_action_has_a_tool_spec_whose_example_parses() {
     let specs = tool_specs();
-    let examples: [(&str, Value); 4] = [
+    let examples: [(&str, Value); 7] = [
         (
             "fetch_data",
             serde_json::json!({"source": "polygon", "symbol": "AAPL", "from": "2024-01-02", "to": "2024-03-28"}),
@@ -136,6 +136,18 @@ fn every_action_has_a_tool_spec_whose_example_parses() {
             serde_json::json!({"right": "put", "spot": 100, "strike": 95, "days": 30, "volatility": 0.25}),
         ),
         ("set_goal", serde_json::json!({"text": "Beat buy-and-hold"})),
+        (
+            "optimise_portfolio",
+            serde_json::json!({"assets": ["sp500", "nasdaq", "wti"], "method": "risk_parity"}),
+        ),
+        (
+            "risk_report",
+            serde_json::json!({"assets": ["sp500", "nasdaq"], "weights": [0.6, 0.4], "horizon_days": 10}),
+        ),
+        (
+            "backtest",
+            serde_json::json!({"symbol": "sp500", "rule": "momentum", "lookback": 126}),
+        ),
     ];
     assert_eq!(specs.len(), examples.len());
     with(|ctx| {

@@ -1,8 +1,8 @@
 //! What an action will do, in one sentence for its card. Pure formatting.
 
 use super::finance::{
-    Backtest, CovarianceChoice, DirectionChoice, OptimisePortfolio, PortfolioMethod,
-    ReturnsChoice, RiskMethod, RiskReport, SizingChoice, SHORT_LEVERAGE,
+    Backtest, CovarianceChoice, DirectionChoice, OptimisePortfolio, PortfolioMethod, ReturnsChoice,
+    RiskMethod, RiskReport, SizingChoice, SHORT_LEVERAGE,
 };
 use super::{Action, ExerciseStyle, LabTarget, ModelScope, OptionRight};
 use crate::models::Window;
@@ -127,9 +127,7 @@ fn describe_portfolio(p: &OptimisePortfolio) -> String {
     let covariance = match p.covariance {
         CovarianceChoice::Sample => "sample covariance".to_string(),
         CovarianceChoice::Ewma => format!("EWMA covariance (half-life {})", round(p.half_life())),
-        CovarianceChoice::LedoitWolf => {
-            "Ledoit-Wolf covariance (constant correlation)".to_string()
-        }
+        CovarianceChoice::LedoitWolf => "Ledoit-Wolf covariance (constant correlation)".to_string(),
     };
     let returns = match p.expected_returns {
         ReturnsChoice::Mean => "mean returns".to_string(),
@@ -243,7 +241,10 @@ mod tests {
             "long_only": false, "expected_returns": "capm", "market": "sp500",
             "from": "2010-01-01"})));
         assert!(text.contains("target return of 8%"), "{text}");
-        assert!(text.contains("shorts allowed (gross leverage at most 2)"), "{text}");
+        assert!(
+            text.contains("shorts allowed (gross leverage at most 2)"),
+            "{text}"
+        );
         assert!(text.contains("CAPM returns against sp500"), "{text}");
         assert!(text.contains("from 2010-01-01 to the latest"), "{text}");
         let text = describe(&action(json!({"action": "risk_report",

@@ -575,11 +575,16 @@ mod tests {
         assert_eq!(r.methods, RiskMethod::ALL.to_vec());
         assert_eq!((r.scenarios, r.seed), (100_000, 42));
         assert_eq!(r.portfolio_weights(), vec![1.0]);
-        let b: Backtest = serde_json::from_value(
-            serde_json::json!({"symbol": "sp500", "rule": "ma_crossover"}),
-        )
-        .unwrap();
-        assert_eq!(b.trading_rule(), Rule::MaCrossover { fast: 50, slow: 200 });
+        let b: Backtest =
+            serde_json::from_value(serde_json::json!({"symbol": "sp500", "rule": "ma_crossover"}))
+                .unwrap();
+        assert_eq!(
+            b.trading_rule(),
+            Rule::MaCrossover {
+                fast: 50,
+                slow: 200
+            }
+        );
         assert_eq!(b.trading_direction(), Direction::LongOnly);
         assert_eq!(b.position_sizing(), Sizing::Full);
         let config = b.config(252.0);

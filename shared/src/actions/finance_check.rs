@@ -8,8 +8,8 @@
 
 use super::finance::{
     Backtest, OptimisePortfolio, PortfolioMethod, ReturnsChoice, RiskMethod, RiskReport,
-    RuleChoice, SizingChoice, CONFIDENCE, HALF_LIFE, PORTFOLIO_ASSETS, RISK_ASSETS_MAX,
-    RISK_FREE, RISK_HORIZON_DAYS, SCENARIOS, WEIGHT_SUM_TOLERANCE,
+    RuleChoice, SizingChoice, CONFIDENCE, HALF_LIFE, PORTFOLIO_ASSETS, RISK_ASSETS_MAX, RISK_FREE,
+    RISK_HORIZON_DAYS, SCENARIOS, WEIGHT_SUM_TOLERANCE,
 };
 use super::schema_check::cut;
 use super::validate::{check_bound, data_field, refuse, INVALID_INPUT, LAB_SOURCES, OUT_OF_RANGE};
@@ -347,13 +347,7 @@ pub(crate) fn validate_risk(ctx: &ActionContext, r: &RiskReport) -> Result<Verdi
             }
         }
     }
-    in_range(
-        TOOL,
-        "confidence",
-        r.confidence,
-        CONFIDENCE.0,
-        CONFIDENCE.1,
-    )?;
+    in_range(TOOL, "confidence", r.confidence, CONFIDENCE.0, CONFIDENCE.1)?;
     in_range(
         TOOL,
         "horizon_days",
@@ -436,7 +430,13 @@ pub(crate) fn validate_backtest(ctx: &ActionContext, b: &Backtest) -> Result<Ver
         targeting,
         why,
     )?;
-    unused(TOOL, "vol_lookback", b.vol_lookback.is_some(), targeting, why)?;
+    unused(
+        TOOL,
+        "vol_lookback",
+        b.vol_lookback.is_some(),
+        targeting,
+        why,
+    )?;
     match b.sizing {
         SizingChoice::FixedFraction if b.fraction.is_none() => {
             return Err(refuse(
@@ -732,10 +732,7 @@ mod tests {
             b(json!({"sizing": "volatility_target", "target_volatility": 3})),
             pair("target_volatility", OUT_OF_RANGE)
         );
-        assert_eq!(
-            b(json!({"fraction": 0.5})),
-            pair("fraction", UNUSED_FIELD)
-        );
+        assert_eq!(b(json!({"fraction": 0.5})), pair("fraction", UNUSED_FIELD));
         assert_eq!(
             b(json!({"cost_bps": -1})),
             pair("cost_bps", "parameter.bounds")
@@ -749,9 +746,6 @@ mod tests {
             b(json!({"source": "fred", "symbol": "DGS10"})),
             pair("source", FINANCE_SOURCE)
         );
-        assert_eq!(
-            b(json!({"to": "2024-13-01"})),
-            pair("to", "date.format")
-        );
+        assert_eq!(b(json!({"to": "2024-13-01"})), pair("to", "date.format"));
     }
 }

@@ -7,8 +7,8 @@
 
 use serde_json::Value;
 
-use super::models::{self, close_names};
 use super::finance_check::{validate_backtest, validate_portfolio, validate_risk};
+use super::models::{self, close_names};
 use super::schema_check::cut;
 use super::{Action, ActionContext, FetchData, ModelScope, PriceOption, Refusal, RunLab, SetGoal};
 use crate::compliance::{check_data_request, check_goal, Verdict};

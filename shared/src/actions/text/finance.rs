@@ -12,8 +12,8 @@ use super::{
     Token, Unit, NOT_SOURCES,
 };
 use crate::actions::finance::{
-    Backtest, CovarianceChoice, DirectionChoice, OptimisePortfolio, PortfolioMethod,
-    ReturnsChoice, RiskMethod, RiskReport, RuleChoice, SizingChoice,
+    Backtest, CovarianceChoice, DirectionChoice, OptimisePortfolio, PortfolioMethod, ReturnsChoice,
+    RiskMethod, RiskReport, RuleChoice, SizingChoice,
 };
 use crate::actions::validate::{refuse, INVALID_INPUT, OUT_OF_RANGE};
 use crate::actions::Refusal;
@@ -332,7 +332,14 @@ pub(super) fn portfolio(low: &str, tokens: &[Token]) -> Result<OptimisePortfolio
         .iter()
         .filter_map(|w| find(low, w, false).map(|(at, _)| at))
         .min();
-    let named = datasets_at(low);
+    // "risk-free rate 2%" is a parameter, not the ff_rf dataset.
+    let mut masked = low.to_string();
+    for phrase in ["risk-free rate", "risk free rate"] {
+        if let Some((at, _)) = find(&masked, phrase, false) {
+            masked.replace_range(at..at + phrase.len(), &" ".repeat(phrase.len()));
+        }
+    }
+    let named = datasets_at(&masked);
     let market = match (capm, market_at) {
         (true, Some(at)) => named.iter().find(|(start, _)| *start > at).copied(),
         _ => None,
@@ -346,11 +353,15 @@ pub(super) fn portfolio(low: &str, tokens: &[Token]) -> Result<OptimisePortfolio
             .map(|(_, id)| id.to_string())
             .collect()
     };
-    let risk_free = keyed(tokens, &mut used, &["risk-free", "risk_free", "rf", "rate"])
+    let max_weight = keyed(
+        tokens,
+        &mut used,
+        &["weight", "cap", "capped", "max_weight"],
+    )
+    .map(percentish);
+    let risk_free = keyed(tokens, &mut used, &["rate", "risk-free", "risk_free", "rf"])
         .map(percentish)
         .unwrap_or(0.0);
-    let max_weight = keyed(tokens, &mut used, &["weight", "cap", "capped", "max_weight"])
-        .map(percentish);
     let confidence = if method == PortfolioMethod::MinCvar {
         keyed(tokens, &mut used, &["confidence", "cvar", "at"]).map(percentish)
     } else {
@@ -467,7 +478,13 @@ pub(super) fn risk(low: &str, tokens: &[Token]) -> Result<RiskReport, Refusal> {
         ),
         (
             RiskMethod::StudentT,
-            &["student", "student-t", "student's", "t-distribution", "fat-tailed"],
+            &[
+                "student",
+                "student-t",
+                "student's",
+                "t-distribution",
+                "fat-tailed",
+            ],
         ),
         (
             RiskMethod::MonteCarlo,
@@ -505,15 +522,17 @@ pub(super) fn risk(low: &str, tokens: &[Token]) -> Result<RiskReport, Refusal> {
 /// The slippage in basis points: "slippage of 2 bps", "2 bps slippage".
 fn slippage(tokens: &[Token], used: &mut [bool]) -> Option<f64> {
     let at = tokens.iter().position(|t| t.low == "slippage")?;
-    for j in [at + 1, at + 2] {
-        if let Some((v, _)) = tokens
-            .get(j)
-            .filter(|_| !used[j])
-            .and_then(|t| number(t.raw))
-        {
-            used[j] = true;
-            return Some(v);
-        }
+    let filler = tokens
+        .get(at + 1)
+        .is_some_and(|t| matches!(t.low.as_str(), "of" | "at" | "is"));
+    let after = if filler { at + 2 } else { at + 1 };
+    if let Some((v, _)) = tokens
+        .get(after)
+        .filter(|_| !used[after])
+        .and_then(|t| number(t.raw))
+    {
+        used[after] = true;
+        return Some(v);
     }
     let mut before = at.checked_sub(1)?;
     if matches!(tokens[before].low.as_str(), "bps" | "bp" | "basis") {
@@ -584,8 +603,7 @@ pub(super) fn backtest(low: &str, tokens: &[Token]) -> Result<Backtest, Refusal>
     );
     let fixed = any_phrase(low, &["fixed fraction", "fraction", "fixed-fraction"]);
     let (sizing, fraction, target_volatility) = if targeting {
-        let target =
-            keyed(tokens, &mut used, &["target", "volatility", "vol"]).map(percentish);
+        let target = keyed(tokens, &mut used, &["target", "volatility", "vol"]).map(percentish);
         (SizingChoice::VolatilityTarget, None, target)
     } else if fixed {
         let fraction = keyed(tokens, &mut used, &["fraction"]).map(percentish);
@@ -688,4 +706,260 @@ pub(super) fn backtest(low: &str, tokens: &[Token]) -> Result<Backtest, Refusal>
     action.from = from;
     action.to = to;
     Ok(action)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::parse_text;
+    use super::*;
+    use crate::actions::{Action, ActionContext};
+    use crate::compliance::Rules;
+    use crate::pricing::dates::Date;
+
+    fn parse(text: &str) -> Vec<Result<crate::actions::ProposedAction, Refusal>> {
+        let rules = Rules::default_rules();
+        let ctx = ActionContext {
+            rules: &rules,
+            today: Date::parse("2026-11-23").unwrap(),
+        };
+        parse_text(&ctx, text)
+    }
+
+    fn one(text: &str) -> Action {
+        let mut all = parse(text);
+        assert_eq!(all.len(), 1, "{text}: {all:?}");
+        match all.remove(0) {
+            Ok(proposal) => {
+                assert!(!proposal.summary.is_empty());
+                proposal.action
+            }
+            Err(refusal) => panic!("{text}: refused {refusal:?}"),
+        }
+    }
+
+    fn refused(text: &str) -> (String, String, String) {
+        let all = parse(text);
+        assert_eq!(all.len(), 1, "{text}: {all:?}");
+        let r = all[0].clone().unwrap_err();
+        (r.tool, r.field, r.rule_id)
+    }
+
+    #[test]
+    fn portfolio_requests() {
+        let Action::OptimisePortfolio(p) =
+            one("optimise a minimum variance portfolio of sp500, nasdaq and wti")
+        else {
+            panic!()
+        };
+        assert_eq!(p.assets, vec!["sp500", "nasdaq", "wti"]);
+        assert_eq!(p.method, PortfolioMethod::MinVariance);
+        assert_eq!(p.covariance, CovarianceChoice::LedoitWolf);
+        assert!(p.long_only && p.max_weight.is_none() && p.target.is_none());
+        let Action::OptimisePortfolio(p) = one(
+            "Build a max Sharpe portfolio of the S&P 500 and crude oil since 2005, \
+             max weight 70%, risk-free rate 2%, sample covariance, long-short",
+        ) else {
+            panic!()
+        };
+        assert_eq!(p.assets, vec!["sp500", "wti"]);
+        assert_eq!(p.method, PortfolioMethod::MaxSharpe);
+        assert_eq!((p.max_weight, p.risk_free), (Some(0.7), 0.02));
+        assert_eq!(p.covariance, CovarianceChoice::Sample);
+        assert!(!p.long_only);
+        assert_eq!(p.from.as_deref(), Some("2005-01-01"));
+        let Action::OptimisePortfolio(p) =
+            one("find the target return portfolio of sp500 and nasdaq with a target return of 8%")
+        else {
+            panic!()
+        };
+        assert_eq!(
+            (p.method, p.target),
+            (PortfolioMethod::TargetReturn, Some(0.08))
+        );
+        let Action::OptimisePortfolio(p) = one(
+            "optimise a hierarchical risk parity portfolio of sp500, nasdaq and vix with ewma covariance, half-life 30",
+        ) else {
+            panic!()
+        };
+        assert_eq!(p.method, PortfolioMethod::Hrp);
+        assert_eq!(p.covariance, CovarianceChoice::Ewma);
+        assert_eq!(p.half_life, Some(30.0));
+        let Action::OptimisePortfolio(p) = one(
+            "optimise a max sharpe portfolio of nasdaq and wti with capm returns against sp500",
+        ) else {
+            panic!()
+        };
+        assert_eq!(
+            p.assets,
+            vec!["nasdaq", "wti"],
+            "the market is not an asset"
+        );
+        assert_eq!(
+            (p.expected_returns, p.market.as_deref()),
+            (ReturnsChoice::Capm, Some("sp500"))
+        );
+        let Action::OptimisePortfolio(p) =
+            one("optimise a min cvar portfolio of uploads 12 and 13 at 97.5% confidence")
+        else {
+            panic!()
+        };
+        assert_eq!(p.source, "user_upload");
+        assert_eq!(p.assets, vec!["12", "13"]);
+        assert_eq!(p.confidence, Some(0.975));
+    }
+
+    #[test]
+    fn portfolio_refusals() {
+        assert_eq!(
+            refused("optimise a minimum variance portfolio of sp500").1,
+            "assets"
+        );
+        assert_eq!(
+            refused("optimise a portfolio of AAPL and MSFT from yahoo"),
+            (
+                "optimise_portfolio".into(),
+                "source".into(),
+                "source.approved".into()
+            )
+        );
+        assert_eq!(
+            refused("optimise a target risk portfolio of sp500 and nasdaq").1,
+            "target"
+        );
+        assert_eq!(
+            refused("optimise a portfolio of sp500 and nasdaq with max weight 20%").1,
+            "max_weight"
+        );
+        assert_eq!(
+            refused("optimise a portfolio of synthetic sp500 and nasdaq").2,
+            "data.no_synthetic"
+        );
+    }
+
+    #[test]
+    fn risk_requests() {
+        let Action::RiskReport(r) = one("risk report on the S&P 500 at 99%") else {
+            panic!()
+        };
+        assert_eq!(r.assets, vec!["sp500"]);
+        assert_eq!(
+            (r.confidence, r.horizon_days, r.weights.clone()),
+            (0.99, 1, None)
+        );
+        assert_eq!(r.methods, RiskMethod::ALL.to_vec());
+        let Action::RiskReport(r) = one(
+            "10-day 95% VaR of a 60/40 portfolio of sp500 and nasdaq by monte carlo with 1,000,000 scenarios, seed 7",
+        ) else {
+            panic!()
+        };
+        assert_eq!(r.assets, vec!["sp500", "nasdaq"]);
+        assert_eq!(r.weights, Some(vec![0.6, 0.4]));
+        assert_eq!((r.confidence, r.horizon_days), (0.95, 10));
+        assert_eq!(r.methods, vec![RiskMethod::MonteCarlo]);
+        assert_eq!((r.scenarios, r.seed), (1_000_000, 7));
+        let Action::RiskReport(r) =
+            one("expected shortfall of nasdaq and wti, historical and student-t")
+        else {
+            panic!()
+        };
+        assert_eq!(r.weights, Some(vec![0.5, 0.5]), "equal weights by default");
+        assert_eq!(
+            r.methods,
+            vec![RiskMethod::Historical, RiskMethod::StudentT]
+        );
+    }
+
+    #[test]
+    fn risk_refusals() {
+        assert_eq!(
+            refused("risk report on sp500 at 50%"),
+            (
+                "risk_report".into(),
+                "confidence".into(),
+                "action.out_of_range".into()
+            )
+        );
+        assert_eq!(
+            refused("risk report on sp500 with a 60-day horizon").1,
+            "horizon_days"
+        );
+        assert_eq!(
+            refused("risk report on sp500 and nasdaq weighted 70/40").1,
+            "weights"
+        );
+        assert_eq!(
+            refused("VaR of sp500 by monte carlo with 5,000,000 scenarios").1,
+            "scenarios"
+        );
+        assert_eq!(refused("risk report on bitcoin").1, "assets");
+    }
+
+    #[test]
+    fn backtest_requests() {
+        let Action::Backtest(b) =
+            one("backtest a 50/200 moving average crossover on sp500 with 5 bps costs")
+        else {
+            panic!()
+        };
+        assert_eq!(b.symbol, "sp500");
+        assert_eq!(b.rule, RuleChoice::MaCrossover);
+        assert_eq!((b.fast, b.slow, b.cost_bps), (Some(50), Some(200), 5.0));
+        assert_eq!(b.direction, DirectionChoice::LongOnly);
+        let Action::Backtest(b) = one(
+            "backtest a 14-day RSI 30/70 on nasdaq long-short with 2 bps slippage and 1 bp costs from 2010 to 2015",
+        ) else {
+            panic!()
+        };
+        assert_eq!(b.rule, RuleChoice::Rsi);
+        assert_eq!(
+            (b.period, b.lower, b.upper),
+            (Some(14), Some(30.0), Some(70.0))
+        );
+        assert_eq!(b.direction, DirectionChoice::LongShort);
+        assert_eq!((b.slippage_bps, b.cost_bps), (2.0, 1.0));
+        assert_eq!(
+            (b.from.as_deref(), b.to.as_deref()),
+            (Some("2010-01-01"), Some("2015-12-31"))
+        );
+        let Action::Backtest(b) = one("test 12-month momentum on wti with a 10% volatility target")
+        else {
+            panic!()
+        };
+        assert_eq!((b.rule, b.lookback), (RuleChoice::Momentum, Some(252)));
+        assert_eq!(
+            (b.sizing, b.target_volatility),
+            (SizingChoice::VolatilityTarget, Some(0.1))
+        );
+        let Action::Backtest(b) =
+            one("backtest 20-day bollinger bands with 2.5 standard deviations on nasdaq")
+        else {
+            panic!()
+        };
+        assert_eq!(
+            (b.rule, b.period, b.k),
+            (RuleChoice::Bollinger, Some(20), Some(2.5))
+        );
+    }
+
+    #[test]
+    fn backtest_refusals_and_lab_runs_stay_lab_runs() {
+        assert_eq!(
+            refused("backtest a 200/50 moving average crossover on sp500"),
+            (
+                "backtest".into(),
+                "slow".into(),
+                "action.out_of_range".into()
+            )
+        );
+        assert_eq!(refused("backtest sp500").1, "rule");
+        assert_eq!(refused("backtest a momentum rule").1, "symbol");
+        assert_eq!(
+            refused("backtest rsi on sp500 with 5000 bps costs").1,
+            "cost_bps"
+        );
+        assert_eq!(
+            one("backtest a random forest on sp500").tool_name(),
+            "run_lab"
+        );
+    }
 }

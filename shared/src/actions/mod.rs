@@ -79,12 +79,13 @@ pub enum Action {
     PriceOption(PriceOption),
     /// Replace the user's research goal.
     SetGoal(SetGoal),
-    /// Optimise a portfolio of real assets.
-    OptimisePortfolio(OptimisePortfolio),
+    /// Optimise a portfolio of real assets (boxed, as the finance inputs
+    /// are large: the enum stays small).
+    OptimisePortfolio(Box<OptimisePortfolio>),
     /// VaR, expected shortfall, drawdown, stress episodes and a VaR backtest.
-    RiskReport(RiskReport),
+    RiskReport(Box<RiskReport>),
     /// Backtest a technical rule against buy-and-hold.
-    Backtest(Backtest),
+    Backtest(Box<Backtest>),
 }
 
 /// `fetch_data`: one series from an approved source.

@@ -677,9 +677,11 @@ fn parse_sentence(ctx: &ActionContext, sentence: &str) -> Option<Result<Action, 
         "set_goal" => Ok(goal(sentence, &low, goal_at)),
         "price_option" => price(&tokens, &low).map(Action::PriceOption),
         "run_lab" => lab(ctx, &low, &tokens).map(Action::RunLab),
-        "optimise_portfolio" => finance::portfolio(&low, &tokens).map(Action::OptimisePortfolio),
-        "risk_report" => finance::risk(&low, &tokens).map(Action::RiskReport),
-        "backtest" => finance::backtest(&low, &tokens).map(Action::Backtest),
+        "optimise_portfolio" => {
+            finance::portfolio(&low, &tokens).map(|p| Action::OptimisePortfolio(Box::new(p)))
+        }
+        "risk_report" => finance::risk(&low, &tokens).map(|r| Action::RiskReport(Box::new(r))),
+        "backtest" => finance::backtest(&low, &tokens).map(|b| Action::Backtest(Box::new(b))),
         _ => fetch(&low, &tokens).map(Action::FetchData),
     })
 }

@@ -80,17 +80,17 @@ pub(crate) const TOOLS: [Tool; 7] = [
     Tool {
         name: "optimise_portfolio",
         schema: schema::<OptimisePortfolio>,
-        parse: |v| parse(v, Action::OptimisePortfolio),
+        parse: |v| parse(v, |p| Action::OptimisePortfolio(Box::new(p))),
     },
     Tool {
         name: "risk_report",
         schema: schema::<RiskReport>,
-        parse: |v| parse(v, Action::RiskReport),
+        parse: |v| parse(v, |r| Action::RiskReport(Box::new(r))),
     },
     Tool {
         name: "backtest",
         schema: schema::<Backtest>,
-        parse: |v| parse(v, Action::Backtest),
+        parse: |v| parse(v, |b| Action::Backtest(Box::new(b))),
     },
 ];
 

@@ -308,16 +308,18 @@ pub fn ActionCard(
                         Ok(series) => series,
                         Err(error) => return state.set(CardState::Failed(error)),
                     };
-                    state.set(running(if report.methods.contains(&RiskMethod::MonteCarlo) {
-                        format!(
+                    state.set(running(
+                        if report.methods.contains(&RiskMethod::MonteCarlo) {
+                            format!(
                             "Computing VaR and the stress tests; the Monte Carlo simulation of \
                              {} scenarios is running…",
                             count(u64::from(report.scenarios))
                         )
-                    } else {
-                        "Computing VaR, drawdown, stress episodes and the VaR backtest…"
-                            .to_string()
-                    }));
+                        } else {
+                            "Computing VaR, drawdown, stress episodes and the VaR backtest…"
+                                .to_string()
+                        },
+                    ));
                     after_paint(move || match finance::risk_report(&report, &series) {
                         Ok(result) => {
                             let words = risk_words(&result.summary());
@@ -501,7 +503,9 @@ pub fn thin(n: usize, most: usize) -> Vec<usize> {
         return (0..n).collect();
     }
     let step = (n - 1) as f64 / (most - 1) as f64;
-    (0..most).map(|k| (k as f64 * step).round() as usize).collect()
+    (0..most)
+        .map(|k| (k as f64 * step).round() as usize)
+        .collect()
 }
 
 /// An equity curve (named `name`) against buy-and-hold: a lab run's best

@@ -167,7 +167,8 @@ pub fn optimise(action: &OptimisePortfolio, series: &[Series]) -> Result<Portfol
         },
         _ => ReturnEstimator::Mean,
     };
-    let est = estimate(&matrix, &returns, action.covariance_estimator()).map_err(|e| e.to_string())?;
+    let est =
+        estimate(&matrix, &returns, action.covariance_estimator()).map_err(|e| e.to_string())?;
     let constraints = action.constraints();
     let rf = action.risk_free;
     let target = action.target.unwrap_or_default();
@@ -179,12 +180,11 @@ pub fn optimise(action: &OptimisePortfolio, series: &[Series]) -> Result<Portfol
         PortfolioMethod::Hrp => hierarchical_risk_parity(&est, rf),
         PortfolioMethod::TargetReturn => target_return(&est, &constraints, target, rf),
         PortfolioMethod::TargetRisk => target_risk(&est, &constraints, target, rf),
-        PortfolioMethod::MinCvar => {
-            min_cvar(&matrix, &est, &constraints, action.confidence(), rf).map(|c| {
+        PortfolioMethod::MinCvar => min_cvar(&matrix, &est, &constraints, action.confidence(), rf)
+            .map(|c| {
                 cvar = Some((c.confidence, c.var, c.cvar));
                 c.portfolio
-            })
-        }
+            }),
     }
     .map_err(|e| e.to_string())?;
     Ok(PortfolioOutcome {
@@ -241,13 +241,11 @@ impl RiskOutcome {
                         .map(|e| (m.label().to_string(), e.var, e.es))
                 })
                 .collect(),
-            drawdown: self.drawdown.as_ref().ok().map(|d| {
-                (
-                    d.depth,
-                    d.peak_date.to_string(),
-                    d.trough_date.to_string(),
-                )
-            }),
+            drawdown: self
+                .drawdown
+                .as_ref()
+                .ok()
+                .map(|d| (d.depth, d.peak_date.to_string(), d.trough_date.to_string())),
             stress: self
                 .stress
                 .iter()
@@ -286,9 +284,7 @@ pub fn risk_report(action: &RiskReport, series: &[Series]) -> Result<RiskOutcome
             let estimate = match method {
                 RiskMethod::Historical => historical(&returns, confidence, h),
                 RiskMethod::Normal => parametric(&returns, confidence, h, Distribution::Normal),
-                RiskMethod::StudentT => {
-                    parametric(&returns, confidence, h, Distribution::StudentT)
-                }
+                RiskMethod::StudentT => parametric(&returns, confidence, h, Distribution::StudentT),
                 RiskMethod::MonteCarlo => monte_carlo(
                     &returns,
                     confidence,
@@ -320,9 +316,8 @@ pub fn risk_report(action: &RiskReport, series: &[Series]) -> Result<RiskOutcome
     }
     let drawdown = max_drawdown(&dates, &values).map_err(|e| e.to_string());
     let (stress, stress_note) = stress_episodes(series, &weights);
-    let window = VAR_BACKTEST_WINDOW.max(
-        shared::risk::var::min_observations(confidence).unwrap_or(VAR_BACKTEST_WINDOW),
-    );
+    let window = VAR_BACKTEST_WINDOW
+        .max(shared::risk::var::min_observations(confidence).unwrap_or(VAR_BACKTEST_WINDOW));
     let backtest = rolling_forecasts(&returns, window, confidence, VarMethod::Historical)
         .and_then(|forecasts| backtest_var(&returns[window..], &forecasts, confidence))
         .map_err(|e| e.to_string());
@@ -458,7 +453,11 @@ pub fn portfolio_view(outcome: &PortfolioOutcome) -> impl IntoView {
     let mut facts = vec![
         format!("Expected return {}", percent(p.expected_return, 2)),
         format!("volatility {}", percent(p.volatility, 2)),
-        format!("Sharpe {} (risk-free {})", fixed(p.sharpe, 2), percent(p.risk_free, 2)),
+        format!(
+            "Sharpe {} (risk-free {})",
+            fixed(p.sharpe, 2),
+            percent(p.risk_free, 2)
+        ),
     ];
     if let Some((c, var, cvar)) = outcome.cvar {
         facts.push(format!(
@@ -582,12 +581,28 @@ pub fn backtest_view(report: &BacktestReport) -> impl IntoView {
         view! { <tr><td>{name}</td><td>{a}</td><td>{b}</td></tr> }
     };
     let rows = vec![
-        row("Cumulative return", percent(s.cumulative_return, 1), percent(b.cumulative_return, 1)),
-        row("Annualised return", percent(s.annualised_return, 2), percent(b.annualised_return, 2)),
-        row("Volatility", percent(s.volatility, 2), percent(b.volatility, 2)),
+        row(
+            "Cumulative return",
+            percent(s.cumulative_return, 1),
+            percent(b.cumulative_return, 1),
+        ),
+        row(
+            "Annualised return",
+            percent(s.annualised_return, 2),
+            percent(b.annualised_return, 2),
+        ),
+        row(
+            "Volatility",
+            percent(s.volatility, 2),
+            percent(b.volatility, 2),
+        ),
         row("Sharpe", fixed(s.sharpe, 2), fixed(b.sharpe, 2)),
         row("Sortino", fixed(s.sortino, 2), fixed(b.sortino, 2)),
-        row("Max drawdown", percent(s.max_drawdown, 1), percent(b.max_drawdown, 1)),
+        row(
+            "Max drawdown",
+            percent(s.max_drawdown, 1),
+            percent(b.max_drawdown, 1),
+        ),
         row("Trades", s.trades.to_string(), b.trades.to_string()),
     ];
     view! {
@@ -623,7 +638,13 @@ mod tests {
         assert_eq!(p.covariance, CovarianceChoice::LedoitWolf);
         let series: Vec<Series> = load(&["sp500", "nasdaq", "wti"])
             .iter()
-            .map(|s| s.between(Date::parse("2005-01-01").ok(), Date::parse("2015-12-31").ok()).unwrap())
+            .map(|s| {
+                s.between(
+                    Date::parse("2005-01-01").ok(),
+                    Date::parse("2015-12-31").ok(),
+                )
+                .unwrap()
+            })
             .collect();
         let outcome = optimise(&p, &series).unwrap();
         let w = &outcome.portfolio.weights;
@@ -643,7 +664,11 @@ mod tests {
             "expected_returns": "capm", "market": "sp500", "risk_free": 0.0
         }));
         let outcome = optimise(&capm, &series).unwrap();
-        assert_eq!(outcome.portfolio.assets, vec!["nasdaq", "wti"], "the market is set aside");
+        assert_eq!(
+            outcome.portfolio.assets,
+            vec!["nasdaq", "wti"],
+            "the market is set aside"
+        );
     }
 
     #[test]
@@ -660,8 +685,15 @@ mod tests {
         assert!(outcome.simulation.is_some());
         let d = outcome.drawdown.as_ref().unwrap();
         assert!(d.depth > 0.4, "2007-2009 lies in the data: {d:?}");
-        let names: Vec<&str> = outcome.stress.iter().map(|s| s.episode.name.as_str()).collect();
-        assert!(names.iter().any(|n| n.contains("Financial crisis")), "{names:?}");
+        let names: Vec<&str> = outcome
+            .stress
+            .iter()
+            .map(|s| s.episode.name.as_str())
+            .collect();
+        assert!(
+            names.iter().any(|n| n.contains("Financial crisis")),
+            "{names:?}"
+        );
         let b = outcome.backtest.1.as_ref().unwrap();
         assert_eq!(b.observations, outcome.observations - VAR_BACKTEST_WINDOW);
         let summary = outcome.summary();
@@ -672,7 +704,8 @@ mod tests {
             "assets": ["sp500", "nasdaq"], "weights": [0.6, 0.4], "methods": ["normal"]
         }));
         let mixed = risk_report(&pair, &load(&["sp500", "nasdaq"])).unwrap();
-        let alone: RiskReport = action(serde_json::json!({"assets": ["nasdaq"], "methods": ["normal"]}));
+        let alone: RiskReport =
+            action(serde_json::json!({"assets": ["nasdaq"], "methods": ["normal"]}));
         let nasdaq = risk_report(&alone, &load(&["nasdaq"])).unwrap();
         let var = |o: &RiskOutcome| o.estimates[0].1.as_ref().unwrap().var;
         assert!(var(&mixed) < var(&nasdaq));
@@ -684,14 +717,18 @@ mod tests {
         let b: Backtest = action(serde_json::json!({
             "symbol": "sp500", "rule": "ma_crossover", "fast": 50, "slow": 200
         }));
-        assert_eq!((b.rule, b.sizing), (RuleChoice::MaCrossover, SizingChoice::Full));
+        assert_eq!(
+            (b.rule, b.sizing),
+            (RuleChoice::MaCrossover, SizingChoice::Full)
+        );
         let series = bundled::load("sp500").unwrap();
         let report = backtest(&b, &series).unwrap();
         assert_eq!(report.config.periods_per_year, 252.0);
         assert_eq!(report.equity.len(), report.buy_and_hold_equity.len());
         assert!(report.strategy.trades > 0);
         assert!(report.strategy.exposure < 1.0, "flat during the warm-up");
-        let cpi: Backtest = action(serde_json::json!({"symbol": "core_cpi", "rule": "momentum", "lookback": 12}));
+        let cpi: Backtest =
+            action(serde_json::json!({"symbol": "core_cpi", "rule": "momentum", "lookback": 12}));
         let report = backtest(&cpi, &bundled::load("core_cpi").unwrap()).unwrap();
         assert_eq!(report.config.periods_per_year, 12.0);
     }

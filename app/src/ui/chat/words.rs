@@ -357,7 +357,10 @@ mod tests {
         };
         let words = risk_words(&bare);
         assert!(words.contains("1-day at 97.5%:"), "{words}");
-        assert!(words.ends_with("; no stress episode in the data's span"), "{words}");
+        assert!(
+            words.ends_with("; no stress episode in the data's span"),
+            "{words}"
+        );
     }
 
     #[test]

@@ -101,6 +101,16 @@ fn span(from: &Option<String>, to: &Option<String>) -> String {
     }
 }
 
+/// `text` with its first letter in lower case ("Maximum Sharpe" ->
+/// "maximum Sharpe").
+fn lower_first(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_lowercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
 /// `value` (a decimal) as a percentage, e.g. 0.085 -> "8.5%".
 fn pct(value: f64) -> String {
     format!("{}%", round(value * 100.0))
@@ -140,7 +150,7 @@ fn describe_portfolio(p: &OptimisePortfolio) -> String {
     format!(
         "Optimise a {} portfolio of {} ({}){target}: {shorts}{cap}, {covariance}, {returns}, \
          risk-free {}, {}; data through the compliance gateway",
-        p.method.label().to_lowercase(),
+        lower_first(p.method.label()),
         p.assets.join(", "),
         p.source,
         pct(p.risk_free),

@@ -230,7 +230,7 @@ mod tests {
         assert!(
             proposal
                 .summary
-                .starts_with("Optimise a maximum sharpe portfolio of nasdaq, wti"),
+                .starts_with("Optimise a maximum Sharpe portfolio of nasdaq, wti"),
             "{}",
             proposal.summary
         );

@@ -122,7 +122,7 @@ fn text_ids_number_the_requests_in_order() {
 #[test]
 fn every_action_has_a_tool_spec_whose_example_parses() {
     let specs = tool_specs();
-    let examples: [(&str, Value); 4] = [
+    let examples: [(&str, Value); 7] = [
         (
             "fetch_data",
             serde_json::json!({"source": "polygon", "symbol": "AAPL", "from": "2024-01-02", "to": "2024-03-28"}),
@@ -136,6 +136,18 @@ fn every_action_has_a_tool_spec_whose_example_parses() {
             serde_json::json!({"right": "put", "spot": 100, "strike": 95, "days": 30, "volatility": 0.25}),
         ),
         ("set_goal", serde_json::json!({"text": "Beat buy-and-hold"})),
+        (
+            "optimise_portfolio",
+            serde_json::json!({"assets": ["sp500", "nasdaq", "wti"], "method": "risk_parity"}),
+        ),
+        (
+            "risk_report",
+            serde_json::json!({"assets": ["sp500", "nasdaq"], "weights": [0.6, 0.4], "horizon_days": 10}),
+        ),
+        (
+            "backtest",
+            serde_json::json!({"symbol": "sp500", "rule": "momentum", "lookback": 126}),
+        ),
     ];
     assert_eq!(specs.len(), examples.len());
     with(|ctx| {
@@ -180,6 +192,10 @@ mod never_panics {
                     Just("random forest".to_string()), Just("sp500".to_string()), Just("1e308".to_string()),
                     Just("-5%".to_string()), Just("2024-13-99".to_string()), Just("set my goal to".to_string()),
                     Just("rows".to_string()), Just("5-day".to_string()), Just("upload".to_string()),
+                    Just("optimise".to_string()), Just("portfolio".to_string()), Just("min cvar".to_string()),
+                    Just("risk report".to_string()), Just("VaR".to_string()), Just("60/40".to_string()),
+                    Just("backtest".to_string()), Just("50/200".to_string()), Just("rsi".to_string()),
+                    Just("slippage".to_string()), Just("bps".to_string()), Just("risk-free rate".to_string()),
                     "[a-zA-Z0-9_.,%$:-]{0,12}",
                 ],
                 0..40,

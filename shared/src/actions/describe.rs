@@ -1,5 +1,9 @@
 //! What an action will do, in one sentence for its card. Pure formatting.
 
+use super::finance::{
+    Backtest, CovarianceChoice, DirectionChoice, OptimisePortfolio, PortfolioMethod, ReturnsChoice,
+    RiskMethod, RiskReport, SizingChoice, SHORT_LEVERAGE,
+};
 use super::{Action, ExerciseStyle, LabTarget, ModelScope, OptionRight};
 use crate::models::Window;
 
@@ -9,12 +13,7 @@ use crate::models::Window;
 pub fn describe(action: &Action) -> String {
     match action {
         Action::FetchData(fetch) => {
-            let range = match (&fetch.from, &fetch.to) {
-                (Some(from), Some(to)) => format!("from {from} to {to}"),
-                (Some(from), None) => format!("from {from} to the latest"),
-                (None, Some(to)) => format!("up to {to}"),
-                (None, None) => "full history".to_string(),
-            };
+            let range = span(&fetch.from, &fetch.to);
             let bars = fetch
                 .timespan
                 .as_deref()
@@ -80,7 +79,140 @@ pub fn describe(action: &Action) -> String {
             };
             format!("Set your goal to \"{}\"{sources}", goal.text)
         }
+        Action::OptimisePortfolio(p) => describe_portfolio(p),
+        Action::RiskReport(r) => describe_risk(r),
+        Action::Backtest(b) => describe_backtest(b),
     }
+}
+
+/// "from 2010-01-01 to the latest", "full history", ...
+fn span(from: &Option<String>, to: &Option<String>) -> String {
+    match (from, to) {
+        (Some(from), Some(to)) => format!("from {from} to {to}"),
+        (Some(from), None) => format!("from {from} to the latest"),
+        (None, Some(to)) => format!("up to {to}"),
+        (None, None) => "full history".to_string(),
+    }
+}
+
+/// `text` with its first letter in lower case ("Maximum Sharpe" ->
+/// "maximum Sharpe").
+fn lower_first(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_lowercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+/// `value` (a decimal) as a percentage, e.g. 0.085 -> "8.5%".
+fn pct(value: f64) -> String {
+    format!("{}%", round(value * 100.0))
+}
+
+fn describe_portfolio(p: &OptimisePortfolio) -> String {
+    let target = match (p.method, p.target) {
+        (PortfolioMethod::TargetReturn, Some(t)) => format!(" with a target return of {}", pct(t)),
+        (PortfolioMethod::TargetRisk, Some(t)) => {
+            format!(" with a target volatility of {}", pct(t))
+        }
+        (PortfolioMethod::MinCvar, _) => format!(" at {} confidence", pct(p.confidence())),
+        _ => String::new(),
+    };
+    let shorts = if p.long_only {
+        "long-only".to_string()
+    } else {
+        format!("shorts allowed (gross leverage at most {SHORT_LEVERAGE})")
+    };
+    let cap = p
+        .max_weight
+        .map(|w| format!(", at most {} per asset", pct(w)))
+        .unwrap_or_default();
+    let covariance = match p.covariance {
+        CovarianceChoice::Sample => "sample covariance".to_string(),
+        CovarianceChoice::Ewma => format!("EWMA covariance (half-life {})", round(p.half_life())),
+        CovarianceChoice::LedoitWolf => "Ledoit-Wolf covariance (constant correlation)".to_string(),
+    };
+    let returns = match p.expected_returns {
+        ReturnsChoice::Mean => "mean returns".to_string(),
+        ReturnsChoice::Ewma => format!("EWMA returns (half-life {})", round(p.half_life())),
+        ReturnsChoice::Capm => format!(
+            "CAPM returns against {}",
+            p.market.as_deref().unwrap_or("the market")
+        ),
+    };
+    format!(
+        "Optimise a {} portfolio of {} ({}){target}: {shorts}{cap}, {covariance}, {returns}, \
+         risk-free {}, {}; data through the compliance gateway",
+        lower_first(p.method.label()),
+        p.assets.join(", "),
+        p.source,
+        pct(p.risk_free),
+        span(&p.from, &p.to)
+    )
+}
+
+fn describe_risk(r: &RiskReport) -> String {
+    let what = match &r.weights {
+        Some(weights) if r.assets.len() > 1 => {
+            let parts: Vec<String> = r
+                .assets
+                .iter()
+                .zip(weights)
+                .map(|(a, w)| format!("{} {a}", pct(*w)))
+                .collect();
+            format!("a portfolio of {}", parts.join(", "))
+        }
+        _ => r.assets.join(", "),
+    };
+    let methods: Vec<String> = r
+        .methods
+        .iter()
+        .map(|m| match m {
+            RiskMethod::MonteCarlo => format!(
+                "Monte Carlo simulation ({} scenarios, seed {})",
+                r.scenarios, r.seed
+            ),
+            other => other.label().to_string(),
+        })
+        .collect();
+    format!(
+        "Risk report on {what} ({}): {}-day VaR and expected shortfall at {} ({}), maximum \
+         drawdown, historical stress episodes and a backtest of rolling historical VaR, {}",
+        r.source,
+        r.horizon_days,
+        pct(r.confidence),
+        methods.join(", "),
+        span(&r.from, &r.to)
+    )
+}
+
+fn describe_backtest(b: &Backtest) -> String {
+    let direction = match b.direction {
+        DirectionChoice::LongOnly => "long-only",
+        DirectionChoice::LongShort => "long-short",
+    };
+    let sizing = match b.sizing {
+        SizingChoice::Full => "full position".to_string(),
+        SizingChoice::FixedFraction => {
+            format!("{} of capital", pct(b.fraction.unwrap_or_default()))
+        }
+        SizingChoice::VolatilityTarget => format!(
+            "sized to {} volatility over {} bars",
+            pct(b.target_volatility.unwrap_or_default()),
+            b.vol_lookback.unwrap_or(Backtest::DEFAULT_VOL_LOOKBACK)
+        ),
+    };
+    format!(
+        "Backtest {} on {} ({}), {direction}, {sizing}, {} bps costs and {} bps slippage, \
+         against buy-and-hold, {}",
+        b.trading_rule().describe(),
+        b.symbol,
+        b.source,
+        round(b.cost_bps),
+        round(b.slippage_bps),
+        span(&b.from, &b.to)
+    )
 }
 
 /// `value` to at most four decimals, without trailing zeros.
@@ -112,6 +244,52 @@ impl OptionRight {
 mod tests {
     use super::*;
     use crate::actions::{FetchData, PriceOption, RunLab, SetGoal};
+    use serde_json::json;
+
+    fn action(value: serde_json::Value) -> Action {
+        serde_json::from_value(value).unwrap()
+    }
+
+    #[test]
+    fn finance_sentences_name_what_runs() {
+        let text = describe(&action(json!({"action": "optimise_portfolio",
+            "assets": ["sp500", "nasdaq", "wti"], "method": "min_variance", "max_weight": 0.5})));
+        assert_eq!(
+            text,
+            "Optimise a minimum variance portfolio of sp500, nasdaq, wti (bundled): long-only, \
+             at most 50% per asset, Ledoit-Wolf covariance (constant correlation), mean returns, \
+             risk-free 0%, full history; data through the compliance gateway"
+        );
+        let text = describe(&action(json!({"action": "optimise_portfolio",
+            "assets": ["sp500", "nasdaq"], "method": "target_return", "target": 0.08,
+            "long_only": false, "expected_returns": "capm", "market": "sp500",
+            "from": "2010-01-01"})));
+        assert!(text.contains("target return of 8%"), "{text}");
+        assert!(
+            text.contains("shorts allowed (gross leverage at most 2)"),
+            "{text}"
+        );
+        assert!(text.contains("CAPM returns against sp500"), "{text}");
+        assert!(text.contains("from 2010-01-01 to the latest"), "{text}");
+        let text = describe(&action(json!({"action": "risk_report",
+            "assets": ["sp500", "nasdaq"], "weights": [0.6, 0.4], "horizon_days": 10,
+            "methods": ["historical", "monte_carlo"], "scenarios": 1000000})));
+        assert_eq!(
+            text,
+            "Risk report on a portfolio of 60% sp500, 40% nasdaq (bundled): 10-day VaR and \
+             expected shortfall at 99% (historical, Monte Carlo simulation (1000000 scenarios, \
+             seed 42)), maximum drawdown, historical stress episodes and a backtest of rolling \
+             historical VaR, full history"
+        );
+        let text = describe(&action(json!({"action": "backtest", "symbol": "sp500",
+            "rule": "ma_crossover", "sizing": "volatility_target", "target_volatility": 0.1})));
+        assert_eq!(
+            text,
+            "Backtest ma_crossover(fast=50, slow=200) on sp500 (bundled), long-only, sized to \
+             10% volatility over 20 bars, 5 bps costs and 0 bps slippage, against buy-and-hold, \
+             full history"
+        );
+    }
 
     #[test]
     fn sentences_name_what_runs() {

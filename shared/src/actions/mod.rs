@@ -5,7 +5,7 @@
 //! text, and validated against the model catalog and the compliance rules
 //! before anything is offered to run.
 //!
-//! To add an action (portfolio, risk report, backtest, trial): add one
+//! To add an action (e.g. a trial): add one
 //! variant to [`Action`] with its input struct, its arm in the describe,
 //! validate and tool-list functions (the compiler points at each), and its
 //! handler where it runs (the app's chat runner or the server).
@@ -19,6 +19,8 @@ use crate::compliance::Verdict;
 
 mod convert;
 mod describe;
+mod finance;
+mod finance_check;
 mod lab;
 mod models;
 mod schema_check;
@@ -28,6 +30,11 @@ mod tools;
 mod validate;
 
 pub use describe::describe;
+pub use finance::{
+    Backtest, CovarianceChoice, DirectionChoice, OptimisePortfolio, PortfolioMethod, ReturnsChoice,
+    RiskMethod, RiskReport, RuleChoice, SizingChoice, CONFIDENCE, PORTFOLIO_ASSETS,
+    RISK_ASSETS_MAX, RISK_FREE, RISK_HORIZON_DAYS, SCENARIOS, SHORT_LEVERAGE,
+};
 pub use lab::{fits_target, LAB_DEFAULTS};
 pub use models::{default_model, models_for};
 pub use text::parse_text;
@@ -53,6 +60,9 @@ impl Action {
             Action::RunLab(_) => "run_lab",
             Action::PriceOption(_) => "price_option",
             Action::SetGoal(_) => "set_goal",
+            Action::OptimisePortfolio(_) => "optimise_portfolio",
+            Action::RiskReport(_) => "risk_report",
+            Action::Backtest(_) => "backtest",
         }
     }
 }
@@ -69,6 +79,13 @@ pub enum Action {
     PriceOption(PriceOption),
     /// Replace the user's research goal.
     SetGoal(SetGoal),
+    /// Optimise a portfolio of real assets (boxed, as the finance inputs
+    /// are large: the enum stays small).
+    OptimisePortfolio(Box<OptimisePortfolio>),
+    /// VaR, expected shortfall, drawdown, stress episodes and a VaR backtest.
+    RiskReport(Box<RiskReport>),
+    /// Backtest a technical rule against buy-and-hold.
+    Backtest(Box<Backtest>),
 }
 
 /// `fetch_data`: one series from an approved source.

@@ -16,10 +16,16 @@
 //!   21 trading days for lab horizons; weeks 7 days and 5 trading days;
 //! * volatility, rate and dividend yield written without `%` are percent
 //!   when above 1 ("vol 25" = 25%), decimals otherwise ("vol 0.25");
+//! * finance requests: "optimise a minimum variance portfolio of sp500,
+//!   nasdaq and wti", "risk report on the S&P 500 at 99%", "backtest a
+//!   50/200 moving average crossover on sp500 with 5 bps costs" (see
+//!   `text/finance.rs` for the words understood);
 //! * "a random forest" means the family's default entry
 //!   ([`default_model`](super::default_model)); "all X models", "compare X"
 //!   or a plural means the family; "the whole catalog" / "all models" the
 //!   catalog.
+
+mod finance;
 
 use std::sync::OnceLock;
 
@@ -648,6 +654,8 @@ fn parse_sentence(ctx: &ActionContext, sentence: &str) -> Option<Result<Action, 
         || word("price_option")
     {
         Some(("price_option", 0))
+    } else if let Some(tool) = finance::tool_for(&low, &tokens) {
+        Some((tool, 0))
     } else if any(&LAB_VERBS) && (lab_models(&low, &tokens).is_some() || word("run_lab")) {
         Some(("run_lab", 0))
     } else if any(&FETCH_VERBS)
@@ -669,6 +677,11 @@ fn parse_sentence(ctx: &ActionContext, sentence: &str) -> Option<Result<Action, 
         "set_goal" => Ok(goal(sentence, &low, goal_at)),
         "price_option" => price(&tokens, &low).map(Action::PriceOption),
         "run_lab" => lab(ctx, &low, &tokens).map(Action::RunLab),
+        "optimise_portfolio" => {
+            finance::portfolio(&low, &tokens).map(|p| Action::OptimisePortfolio(Box::new(p)))
+        }
+        "risk_report" => finance::risk(&low, &tokens).map(|r| Action::RiskReport(Box::new(r))),
+        "backtest" => finance::backtest(&low, &tokens).map(|b| Action::Backtest(Box::new(b))),
         _ => fetch(&low, &tokens).map(Action::FetchData),
     })
 }
@@ -1048,6 +1061,30 @@ fn symbol_token<'t>(tokens: &'t [Token]) -> Option<&'t str> {
     })
 }
 
+/// The first and last dates a sentence names: "since 2020", "from
+/// 2024-01-01 to 2024-06-30", "until 2019".
+fn span_dates(tokens: &[Token]) -> (Option<String>, Option<String>) {
+    let mut from = None;
+    let mut to = None;
+    for (i, token) in tokens.iter().enumerate() {
+        if !is_date(&token.low) {
+            continue;
+        }
+        let before = i.checked_sub(1).map(|j| tokens[j].low.as_str());
+        let is_end = matches!(
+            before,
+            Some("to" | "until" | "through" | "thru" | "till" | "before" | "ending" | "and")
+        ) || (from.is_some()
+            && !matches!(before, Some("from" | "since" | "after" | "starting")));
+        if is_end {
+            to.get_or_insert_with(|| full_date(&token.low, true));
+        } else {
+            from.get_or_insert_with(|| full_date(&token.low, false));
+        }
+    }
+    (from, to)
+}
+
 fn fetch(low: &str, tokens: &[Token]) -> Result<FetchData, Refusal> {
     let source = fetch_source(low, tokens).ok_or_else(|| {
         refuse(
@@ -1080,24 +1117,7 @@ fn fetch(low: &str, tokens: &[Token]) -> Result<FetchData, Refusal> {
             ))
         }
     };
-    let mut from = None;
-    let mut to = None;
-    for (i, token) in tokens.iter().enumerate() {
-        if !is_date(&token.low) {
-            continue;
-        }
-        let before = i.checked_sub(1).map(|j| tokens[j].low.as_str());
-        let is_end = matches!(
-            before,
-            Some("to" | "until" | "through" | "thru" | "till" | "before" | "ending" | "and")
-        ) || (from.is_some()
-            && !matches!(before, Some("from" | "since" | "after" | "starting")));
-        if is_end {
-            to.get_or_insert_with(|| full_date(&token.low, true));
-        } else {
-            from.get_or_insert_with(|| full_date(&token.low, false));
-        }
-    }
+    let (from, to) = span_dates(tokens);
     let timespan = if source == "polygon" {
         [
             ("minute", "minute"),

@@ -12,7 +12,9 @@ use schemars::JsonSchema;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
-use super::{Action, FetchData, PriceOption, RunLab, SetGoal};
+use super::{
+    Action, Backtest, FetchData, OptimisePortfolio, PriceOption, RiskReport, RunLab, SetGoal,
+};
 
 /// A tool offered to an LLM.
 #[derive(Clone, Debug, PartialEq)]
@@ -54,7 +56,7 @@ fn parse<T: DeserializeOwned>(
 }
 
 /// Every tool, one per [`Action`] variant (a test checks the two agree).
-pub(crate) const TOOLS: [Tool; 4] = [
+pub(crate) const TOOLS: [Tool; 7] = [
     Tool {
         name: "fetch_data",
         schema: schema::<FetchData>,
@@ -74,6 +76,21 @@ pub(crate) const TOOLS: [Tool; 4] = [
         name: "set_goal",
         schema: schema::<SetGoal>,
         parse: |v| parse(v, Action::SetGoal),
+    },
+    Tool {
+        name: "optimise_portfolio",
+        schema: schema::<OptimisePortfolio>,
+        parse: |v| parse(v, |p| Action::OptimisePortfolio(Box::new(p))),
+    },
+    Tool {
+        name: "risk_report",
+        schema: schema::<RiskReport>,
+        parse: |v| parse(v, |r| Action::RiskReport(Box::new(r))),
+    },
+    Tool {
+        name: "backtest",
+        schema: schema::<Backtest>,
+        parse: |v| parse(v, |b| Action::Backtest(Box::new(b))),
     },
 ];
 
@@ -201,6 +218,9 @@ mod tests {
             json!({"symbol": "sp500", "scope": "model", "name": "random_forest_clf_100_sqrt"}),
             json!({"right": "call", "spot": 100.0, "strike": 105.0, "days": 91.25, "volatility": 0.2}),
             json!({"text": "Beat buy-and-hold", "sources": ["bundled"]}),
+            json!({"assets": ["sp500", "nasdaq"], "method": "min_variance"}),
+            json!({"assets": ["sp500"], "confidence": 0.99}),
+            json!({"symbol": "sp500", "rule": "ma_crossover", "fast": 50, "slow": 200}),
         ];
         assert_eq!(specs.len(), examples.len());
         for (spec, example) in specs.iter().zip(examples) {

@@ -7,6 +7,7 @@
 
 use serde_json::Value;
 
+use super::finance_check::{validate_backtest, validate_portfolio, validate_risk};
 use super::models::{self, close_names};
 use super::schema_check::cut;
 use super::{Action, ActionContext, FetchData, ModelScope, PriceOption, Refusal, RunLab, SetGoal};
@@ -93,6 +94,9 @@ pub fn validate(ctx: &ActionContext, action: &Action) -> Result<Verdict, Refusal
         Action::RunLab(run) => validate_lab(ctx, run),
         Action::PriceOption(option) => validate_price(option),
         Action::SetGoal(goal) => validate_goal(ctx, goal),
+        Action::OptimisePortfolio(portfolio) => validate_portfolio(ctx, portfolio),
+        Action::RiskReport(report) => validate_risk(ctx, report),
+        Action::Backtest(backtest) => validate_backtest(ctx, backtest),
     }
 }
 
@@ -129,7 +133,7 @@ fn no_synthetic_anywhere(ctx: &ActionContext, tool: &str, action: &Action) -> Re
 }
 
 /// The field a data-request verdict is about.
-fn data_field(verdict: &Verdict) -> &'static str {
+pub(crate) fn data_field(verdict: &Verdict) -> &'static str {
     match verdict.rule_id.as_str() {
         "source.approved" => "source",
         "symbol.format" => "symbol",

@@ -34,12 +34,15 @@ pub struct CoachReply {
 
 /// Example requests shown in help; a test checks each one parses into an
 /// action.
-pub const EXAMPLES: [&str; 5] = [
+pub const EXAMPLES: [&str; 8] = [
     "Train a random forest on the S&P 500",
     "Compare all gradient boosting models on NASDAQ with a 5-day horizon",
     "Price a 3-month 105 call on 100 at 20% vol",
     "Fetch DGS10 from FRED since 2020",
     "Set my goal to beat buy-and-hold on next-week S&P 500 direction",
+    "Optimise a minimum variance portfolio of sp500, nasdaq and wti",
+    "Risk report on the S&P 500 at 99%",
+    "Backtest a 50/200 moving average crossover on sp500 with 5 bps costs",
 ];
 
 /// Answers `message`.
@@ -209,6 +212,58 @@ mod tests {
             .text
             .starts_with("I did not understand"));
         assert!(ask("help", None).text.starts_with("Here is what I can do"));
+    }
+
+    /// The one action proposed for `message`.
+    fn proposed(message: &str) -> ProposedAction {
+        let answer = ask(message, None);
+        assert_eq!(answer.proposals.len(), 1, "{message}: {answer:?}");
+        assert!(answer.refusals.is_empty(), "{message}: {answer:?}");
+        assert!(answer.text.contains(&answer.proposals[0].summary));
+        answer.proposals[0].clone()
+    }
+
+    #[test]
+    fn proposes_a_portfolio_optimisation() {
+        let proposal = proposed("Please optimise a max sharpe portfolio of nasdaq and wti");
+        assert_eq!(proposal.action.tool_name(), "optimise_portfolio");
+        assert!(
+            proposal
+                .summary
+                .starts_with("Optimise a maximum Sharpe portfolio of nasdaq, wti"),
+            "{}",
+            proposal.summary
+        );
+    }
+
+    #[test]
+    fn proposes_a_risk_report() {
+        let proposal = proposed("What is the 10-day 95% VaR of nasdaq?");
+        assert_eq!(proposal.action.tool_name(), "risk_report");
+        assert!(
+            proposal
+                .summary
+                .contains("10-day VaR and expected shortfall at 95%"),
+            "{}",
+            proposal.summary
+        );
+    }
+
+    #[test]
+    fn proposes_a_backtest() {
+        let proposal = proposed("Backtest RSI 30/70 on the S&P 500, long-short");
+        assert_eq!(proposal.action.tool_name(), "backtest");
+        assert!(
+            proposal
+                .summary
+                .starts_with("Backtest rsi(period=14, lower=30, upper=70) on sp500"),
+            "{}",
+            proposal.summary
+        );
+        let answer = ask("backtest a 200/50 crossover on sp500", None);
+        assert!(answer.proposals.is_empty());
+        assert_eq!(answer.refusals[0].field, "slow");
+        assert!(answer.text.contains("`slow`"), "{}", answer.text);
     }
 
     #[test]

@@ -1,22 +1,33 @@
 //! Action cards: what a proposed action will do, its local compliance
 //! verdict and a Run button; refusals as cards without one. Run executes
 //! the action where it runs today (the lab session, `shared::pricing`, the
-//! gateway's data route, the goal route), shows progress, then the result,
-//! and posts a short result message into the conversation.
+//! gateway's data route, the goal route, the portfolio, risk and backtest
+//! libraries on data fetched through the gateway: see [`super::finance`]),
+//! shows progress, then the result, and posts a short result message into
+//! the conversation.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use shared::actions::{Action, ProposedAction, Refusal};
+use std::time::Duration;
+
+use shared::actions::{Action, PortfolioMethod, ProposedAction, Refusal, RiskMethod};
 use shared::api::{ChatMessage, ResultMessageRequest};
+use shared::backtest::BacktestReport;
+use shared::calendar::Date;
 use shared::models::ModelReport;
 use shared::pricing::{valuation, Model};
 
-use super::words::{data_words, goal_words, lab_words, price_words, LabSummary};
+use super::finance::{self, PortfolioOutcome, RiskOutcome};
+use super::words::{
+    backtest_words, data_words, goal_words, lab_words, portfolio_words, price_words, risk_words,
+    LabSummary,
+};
 use crate::api;
 use crate::lab::runner::LabRunner;
 use crate::lab::session::{self, LabPlan, SessionEvent};
 use crate::ui::chart::{LineChart, Series as Line};
 use crate::ui::data_page::year_fraction;
+use crate::ui::format::count;
 use crate::ui::goal_bar::verdict_sentence;
 use crate::ui::session::use_session;
 use shared::actions::describe;
@@ -24,6 +35,24 @@ use shared::actions::describe;
 /// Binomial steps for American options run from the chat (the Pricing
 /// screen's default).
 const AMERICAN_STEPS: usize = 500;
+
+/// Most points drawn per line of a card's equity chart.
+const CHART_POINTS: usize = 500;
+
+/// A finance action's outcome, shown under its card.
+#[derive(Clone, Debug)]
+enum FinanceResult {
+    Portfolio(Box<PortfolioOutcome>),
+    Risk(Box<RiskOutcome>),
+    Backtest(Box<BacktestReport>),
+}
+
+/// Runs `work` after the browser has painted the card's progress text, so
+/// a computation of a few seconds (minimum CVaR, a million Monte Carlo
+/// scenarios) shows what is running instead of freezing silently.
+fn after_paint(work: impl FnOnce() + 'static) {
+    set_timeout(work, Duration::from_millis(30));
+}
 
 /// Where a card stands.
 #[derive(Clone, Debug, PartialEq)]
@@ -54,12 +83,13 @@ pub fn ActionCard(
     let session = use_session();
     let state = RwSignal::new(CardState::Idle);
     let chart = RwSignal::new(None::<Box<ModelReport>>);
+    let outcome = RwSignal::new(None::<FinanceResult>);
     let runner = StoredValue::new_local(LabRunner::default());
     on_cleanup(move || {
         runner.try_with_value(LabRunner::cancel);
     });
     let allowed = proposal.verdict.allowed;
-    let kind = action_name(&proposal.action);
+    let kind = proposal.action.tool_name();
     let id = proposal.id.clone();
     let action = proposal.action.clone();
 
@@ -106,6 +136,9 @@ pub fn ActionCard(
                     ));
                 }
                 let target = lab.task();
+                // Results name the dataset as the user asked for it (sp500),
+                // not its provenance symbol (^GSPC).
+                let dataset = lab.symbol.clone();
                 let plan = LabPlan {
                     request: lab.data_request(),
                     horizon: lab.horizon as usize,
@@ -174,6 +207,7 @@ pub fn ActionCard(
                         };
                         let (ok, failed) = counts.get_value();
                         let mut summary = LabSummary::from_report(&report, target, ok, failed);
+                        summary.symbol = dataset.clone();
                         summary.recorded = ids.with_value(|ids| {
                             ids.iter()
                                 .find(|(n, _)| *n == report.spec.name)
@@ -227,6 +261,95 @@ pub fn ActionCard(
                         Ok(response) => finish(data_words(response.series.provenance()), None),
                         Err(error) => state.set(CardState::Failed(error.message())),
                     }
+                });
+            }
+            Action::OptimisePortfolio(portfolio) => {
+                let requests = portfolio.data_requests();
+                state.set(running(format!(
+                    "Fetching {} series through the compliance gateway…",
+                    requests.len()
+                )));
+                spawn_local(async move {
+                    let series = match finance::fetch_all(&requests).await {
+                        Ok(series) => series,
+                        Err(error) => return state.set(CardState::Failed(error)),
+                    };
+                    state.set(running(if portfolio.method == PortfolioMethod::MinCvar {
+                        "Optimising: minimum CVaR solves a linear program over every \
+                         scenario, which can take a few seconds…"
+                            .to_string()
+                    } else {
+                        "Aligning the returns and optimising…".to_string()
+                    }));
+                    after_paint(move || match finance::optimise(&portfolio, &series) {
+                        Ok(result) => {
+                            let words = portfolio_words(&result.summary());
+                            outcome.set(Some(FinanceResult::Portfolio(Box::new(result))));
+                            finish(words, None);
+                        }
+                        Err(error) => state.set(CardState::Failed(error)),
+                    });
+                });
+            }
+            Action::RiskReport(report) => {
+                let requests = report.data_requests();
+                state.set(running(format!(
+                    "Fetching {} series through the compliance gateway…",
+                    requests.len()
+                )));
+                spawn_local(async move {
+                    let series = match finance::fetch_all(&requests).await {
+                        Ok(series) => series,
+                        Err(error) => return state.set(CardState::Failed(error)),
+                    };
+                    state.set(running(
+                        if report.methods.contains(&RiskMethod::MonteCarlo) {
+                            format!(
+                            "Computing VaR and the stress tests; the Monte Carlo simulation of \
+                             {} scenarios is running…",
+                            count(u64::from(report.scenarios))
+                        )
+                        } else {
+                            "Computing VaR, drawdown, stress episodes and the VaR backtest…"
+                                .to_string()
+                        },
+                    ));
+                    after_paint(move || match finance::risk_report(&report, &series) {
+                        Ok(result) => {
+                            let words = risk_words(&result.summary());
+                            outcome.set(Some(FinanceResult::Risk(Box::new(result))));
+                            finish(words, None);
+                        }
+                        Err(error) => state.set(CardState::Failed(error)),
+                    });
+                });
+            }
+            Action::Backtest(test) => {
+                let request = test.data_request();
+                state.set(running(
+                    "Fetching the series through the compliance gateway…".to_string(),
+                ));
+                spawn_local(async move {
+                    let series = match finance::fetch_all(std::slice::from_ref(&request)).await {
+                        Ok(mut series) if !series.is_empty() => series.remove(0),
+                        Ok(_) => return state.set(CardState::Failed("no data".into())),
+                        Err(error) => return state.set(CardState::Failed(error)),
+                    };
+                    state.set(running("Backtesting…".to_string()));
+                    after_paint(move || match finance::backtest(&test, &series) {
+                        Ok(report) => {
+                            let words = backtest_words(
+                                &test.trading_rule().describe(),
+                                &test.symbol,
+                                finance::direction_word(test.direction),
+                                &report.strategy,
+                                &report.buy_and_hold,
+                            );
+                            outcome.set(Some(FinanceResult::Backtest(Box::new(report))));
+                            finish(words, None);
+                        }
+                        Err(error) => state.set(CardState::Failed(error)),
+                    });
                 });
             }
             Action::SetGoal(goal) => {
@@ -289,7 +412,29 @@ pub fn ActionCard(
         }
     }
     };
-    let chart_view = move || chart.get().map(|report| equity_chart(&report));
+    let chart_view = move || {
+        chart.get().map(|report| {
+            equity_chart(
+                &report.spec.name,
+                &report.dates,
+                &report.equity_curve,
+                &report.buy_and_hold_equity,
+            )
+        })
+    };
+    let outcome_view = move || {
+        outcome.get().map(|result| match result {
+            FinanceResult::Portfolio(p) => finance::portfolio_view(&p).into_any(),
+            FinanceResult::Risk(r) => finance::risk_view(&r).into_any(),
+            FinanceResult::Backtest(b) => view! {
+                <div>
+                    {finance::backtest_view(&b)}
+                    {equity_chart("strategy", &b.dates, &b.equity, &b.buy_and_hold_equity)}
+                </div>
+            }
+            .into_any(),
+        })
+    };
     let summary = if proposal.summary.trim().is_empty() {
         describe(&proposal.action)
     } else {
@@ -311,6 +456,7 @@ pub fn ActionCard(
                 </button>
             })}
             {status}
+            {outcome_view}
             {chart_view}
         </article>
     }
@@ -335,35 +481,62 @@ pub fn RefusalCard(
     }
 }
 
-/// The wire name of an action (the card's `data-action`).
-pub fn action_name(action: &Action) -> &'static str {
-    match action {
-        Action::FetchData(_) => "fetch_data",
-        Action::RunLab(_) => "run_lab",
-        Action::PriceOption(_) => "price_option",
-        Action::SetGoal(_) => "set_goal",
+/// A card's progress state with `text` and no counter.
+fn running(text: String) -> CardState {
+    CardState::Running {
+        text,
+        done: 0,
+        total: 0,
     }
 }
 
-/// The best model's equity curve against buy-and-hold.
-fn equity_chart(report: &ModelReport) -> impl IntoView {
-    let x: Vec<f64> = report.dates.iter().map(|d| year_fraction(*d)).collect();
+/// The indices of at most `most` points of `n`, evenly spaced, always
+/// keeping the first and the last.
+pub fn thin(n: usize, most: usize) -> Vec<usize> {
+    if n <= most || most < 2 {
+        return (0..n).collect();
+    }
+    let step = (n - 1) as f64 / (most - 1) as f64;
+    (0..most)
+        .map(|k| (k as f64 * step).round() as usize)
+        .collect()
+}
+
+/// An equity curve (named `name`) against buy-and-hold: a lab run's best
+/// model or a backtest, at most [`CHART_POINTS`] points a line.
+fn equity_chart(name: &str, dates: &[Date], equity: &[f64], hold: &[f64]) -> impl IntoView {
+    let n = dates.len().min(equity.len()).min(hold.len());
+    let keep = thin(n, CHART_POINTS);
     let line = |name: String, class: &'static str, y: &[f64]| Line {
         name,
         class,
-        points: x.iter().copied().zip(y.iter().copied()).collect(),
+        points: keep
+            .iter()
+            .map(|&i| (year_fraction(dates[i]), y[i]))
+            .collect(),
     };
     let lines = vec![
-        line(report.spec.name.clone(), "series-a", &report.equity_curve),
-        line(
-            "buy and hold".into(),
-            "series-b",
-            &report.buy_and_hold_equity,
-        ),
+        line(name.to_string(), "series-a", equity),
+        line("buy and hold".into(), "series-b", hold),
     ];
     view! {
         <div class="action-chart">
             <LineChart title="Equity curve" x_label="year" series=Signal::derive(move || lines.clone()) markers=Signal::derive(Vec::new) />
         </div>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::thin;
+
+    #[test]
+    fn thinning_keeps_the_ends_and_the_count() {
+        assert_eq!(thin(5, 500), vec![0, 1, 2, 3, 4]);
+        let kept = thin(5031, 500);
+        assert_eq!(kept.len(), 500);
+        assert_eq!((kept[0], kept[499]), (0, 5030));
+        assert!(kept.windows(2).all(|w| w[0] < w[1]));
+        assert!(thin(0, 500).is_empty());
     }
 }

@@ -10,6 +10,7 @@
 
 mod card;
 mod files;
+mod finance;
 mod help;
 mod markdown;
 mod panels;

@@ -2,9 +2,12 @@
 //! action has run: metrics in words that the coach reads on the next turn.
 //! Pure string work, tested natively.
 
+use shared::backtest::Performance;
 use shared::data::Provenance;
 use shared::models::{ModelReport, Task};
 use shared::pricing::Valuation;
+
+use crate::ui::format::{count, fixed, percent};
 
 /// What a lab run's message says about its best model.
 #[derive(Clone, Debug, PartialEq)]
@@ -135,10 +138,259 @@ pub fn goal_words(text: &str, rule_id: &str, reason: &str) -> String {
     format!("Goal set: \"{text}\" ({rule_id}: {reason})")
 }
 
+/// What a portfolio optimisation's message says.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PortfolioSummary {
+    /// The method in words, e.g. "Minimum variance".
+    pub method: String,
+    /// Assets and their weights, in input order.
+    pub weights: Vec<(String, f64)>,
+    /// Aligned periods kept.
+    pub kept: usize,
+    /// Observations dropped by alignment (over all assets).
+    pub dropped: usize,
+    /// "days", "weeks" or "months".
+    pub periods: &'static str,
+    /// Annual expected return.
+    pub expected_return: f64,
+    /// Annual volatility.
+    pub volatility: f64,
+    /// Sharpe ratio.
+    pub sharpe: f64,
+    /// Minimum CVaR: (confidence, VaR, CVaR) per period.
+    pub cvar: Option<(f64, f64, f64)>,
+}
+
+/// e.g. "Minimum variance over sp500, nasdaq, wti (1,234 common days, 12
+/// dropped): sp500 41%, nasdaq 9%, wti 50%; return 6.1%, volatility
+/// 14.2%, Sharpe 0.43".
+pub fn portfolio_words(s: &PortfolioSummary) -> String {
+    let names: Vec<&str> = s.weights.iter().map(|(a, _)| a.as_str()).collect();
+    let weights: Vec<String> = s
+        .weights
+        .iter()
+        .map(|(a, w)| format!("{a} {}", percent(*w, 0)))
+        .collect();
+    let cvar = s
+        .cvar
+        .map(|(c, var, cvar)| {
+            format!(
+                "; {} VaR {} and CVaR {} per period",
+                percent(c, 1),
+                percent(var, 2),
+                percent(cvar, 2)
+            )
+        })
+        .unwrap_or_default();
+    format!(
+        "{} over {} ({} common {}, {} dropped): {}; return {}, volatility {}, Sharpe {}{cvar}",
+        s.method,
+        names.join(", "),
+        count(s.kept as u64),
+        s.periods,
+        count(s.dropped as u64),
+        weights.join(", "),
+        percent(s.expected_return, 1),
+        percent(s.volatility, 1),
+        fixed(s.sharpe, 2)
+    )
+}
+
+/// What a risk report's message says.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RiskSummary {
+    /// The asset or portfolio, e.g. "sp500" or "60% sp500, 40% nasdaq".
+    pub label: String,
+    /// Returns used.
+    pub observations: usize,
+    /// Confidence level.
+    pub confidence: f64,
+    /// Horizon in trading days.
+    pub horizon_days: u32,
+    /// (method label, VaR, ES) for each method that ran.
+    pub estimates: Vec<(String, f64, f64)>,
+    /// Maximum drawdown depth and its peak and trough dates.
+    pub drawdown: Option<(f64, String, String)>,
+    /// (episode, total return) of the stress episodes in the data.
+    pub stress: Vec<(String, f64)>,
+    /// VaR backtest: (breaches, expected, Kupiec p-value).
+    pub backtest: Option<(usize, f64, f64)>,
+}
+
+/// e.g. "Risk of sp500 (5,030 returns), 1-day at 99%: historical VaR 3.1%,
+/// ES 4.6%; normal VaR 2.8%, ES 3.2%; max drawdown 56.8% (2007-10-09 to
+/// 2009-03-09); stress: Financial crisis 2008-2009 -56.8%; VaR backtest 52
+/// breaches vs 47.8 expected (Kupiec p 0.54)".
+pub fn risk_words(s: &RiskSummary) -> String {
+    let estimates: Vec<String> = s
+        .estimates
+        .iter()
+        .map(|(method, var, es)| {
+            format!("{method} VaR {}, ES {}", percent(*var, 1), percent(*es, 1))
+        })
+        .collect();
+    let drawdown = s
+        .drawdown
+        .as_ref()
+        .map(|(depth, peak, trough)| {
+            format!("; max drawdown {} ({peak} to {trough})", percent(*depth, 1))
+        })
+        .unwrap_or_default();
+    let stress = if s.stress.is_empty() {
+        "; no stress episode in the data's span".to_string()
+    } else {
+        let parts: Vec<String> = s
+            .stress
+            .iter()
+            .map(|(name, r)| format!("{name} {}", percent(*r, 1)))
+            .collect();
+        format!("; stress: {}", parts.join(", "))
+    };
+    let backtest = s
+        .backtest
+        .map(|(breaches, expected, p)| {
+            format!(
+                "; VaR backtest {breaches} breaches vs {} expected (Kupiec p {})",
+                fixed(expected, 1),
+                fixed(p, 2)
+            )
+        })
+        .unwrap_or_default();
+    format!(
+        "Risk of {} ({} returns), {}-day at {}: {}{drawdown}{stress}{backtest}",
+        s.label,
+        count(s.observations as u64),
+        s.horizon_days,
+        percent(s.confidence, 1).replace(".0%", "%"),
+        estimates.join("; ")
+    )
+}
+
+/// e.g. "ma_crossover(fast=50, slow=200) on sp500, long-only: return 85.2%
+/// (3.1% a year), volatility 11.0%, Sharpe 0.33, Sortino 0.45, max
+/// drawdown 28.1%, 12 trades; buy-and-hold 120.5% (4.0% a year), Sharpe
+/// 0.29, max drawdown 56.8%".
+pub fn backtest_words(
+    rule: &str,
+    symbol: &str,
+    direction: &str,
+    strategy: &Performance,
+    hold: &Performance,
+) -> String {
+    format!(
+        "{rule} on {symbol}, {direction}: return {} ({} a year), volatility {}, Sharpe {}, \
+         Sortino {}, max drawdown {}, {} trades; buy-and-hold {} ({} a year), Sharpe {}, \
+         max drawdown {}",
+        percent(strategy.cumulative_return, 1),
+        percent(strategy.annualised_return, 1),
+        percent(strategy.volatility, 1),
+        fixed(strategy.sharpe, 2),
+        fixed(strategy.sortino, 2),
+        percent(strategy.max_drawdown, 1),
+        strategy.trades,
+        percent(hold.cumulative_return, 1),
+        percent(hold.annualised_return, 1),
+        fixed(hold.sharpe, 2),
+        percent(hold.max_drawdown, 1)
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use shared::pricing::Greeks;
+
+    #[test]
+    fn portfolios_read_as_in_the_brief() {
+        let s = PortfolioSummary {
+            method: "Minimum variance".into(),
+            weights: vec![
+                ("sp500".into(), 0.4123),
+                ("nasdaq".into(), 0.0877),
+                ("wti".into(), 0.5),
+            ],
+            kept: 1234,
+            dropped: 12,
+            periods: "days",
+            expected_return: 0.0612,
+            volatility: 0.1418,
+            sharpe: 0.4316,
+            cvar: None,
+        };
+        assert_eq!(
+            portfolio_words(&s),
+            "Minimum variance over sp500, nasdaq, wti (1,234 common days, 12 dropped): sp500 41%, nasdaq 9%, wti 50%; return 6.1%, volatility 14.2%, Sharpe 0.43"
+        );
+        let cvar = PortfolioSummary {
+            method: "Minimum CVaR".into(),
+            cvar: Some((0.95, 0.0151, 0.0234)),
+            ..s
+        };
+        assert!(portfolio_words(&cvar).ends_with("; 95.0% VaR 1.51% and CVaR 2.34% per period"));
+    }
+
+    #[test]
+    fn risk_reports_list_every_part() {
+        let s = RiskSummary {
+            label: "sp500".into(),
+            observations: 5030,
+            confidence: 0.99,
+            horizon_days: 1,
+            estimates: vec![
+                ("historical".into(), 0.0312, 0.0458),
+                ("Monte Carlo (simulation)".into(), 0.03, 0.04),
+            ],
+            drawdown: Some((0.568, "2007-10-09".into(), "2009-03-09".into())),
+            stress: vec![("Financial crisis 2008-2009".into(), -0.568)],
+            backtest: Some((52, 47.8, 0.5432)),
+        };
+        assert_eq!(
+            risk_words(&s),
+            "Risk of sp500 (5,030 returns), 1-day at 99%: historical VaR 3.1%, ES 4.6%; Monte Carlo (simulation) VaR 3.0%, ES 4.0%; max drawdown 56.8% (2007-10-09 to 2009-03-09); stress: Financial crisis 2008-2009 -56.8%; VaR backtest 52 breaches vs 47.8 expected (Kupiec p 0.54)"
+        );
+        let bare = RiskSummary {
+            confidence: 0.975,
+            stress: Vec::new(),
+            backtest: None,
+            drawdown: None,
+            ..s
+        };
+        let words = risk_words(&bare);
+        assert!(words.contains("1-day at 97.5%:"), "{words}");
+        assert!(
+            words.ends_with("; no stress episode in the data's span"),
+            "{words}"
+        );
+    }
+
+    #[test]
+    fn backtests_compare_with_buy_and_hold() {
+        let p = |cumulative: f64, sharpe: f64, trades: usize| Performance {
+            cumulative_return: cumulative,
+            annualised_return: cumulative / 20.0,
+            volatility: 0.11,
+            sharpe,
+            sortino: sharpe * 1.4,
+            calmar: 0.1,
+            max_drawdown: 0.281,
+            turnover: 1.0,
+            hit_rate: 0.5,
+            exposure: 0.7,
+            position_changes: trades * 2,
+            trades,
+        };
+        let words = backtest_words(
+            "ma_crossover(fast=50, slow=200)",
+            "sp500",
+            "long-only",
+            &p(0.852, 0.33, 12),
+            &p(1.205, 0.29, 1),
+        );
+        assert_eq!(
+            words,
+            "ma_crossover(fast=50, slow=200) on sp500, long-only: return 85.2% (4.3% a year), volatility 11.0%, Sharpe 0.33, Sortino 0.46, max drawdown 28.1%, 12 trades; buy-and-hold 120.5% (6.0% a year), Sharpe 0.29, max drawdown 28.1%"
+        );
+    }
 
     fn summary() -> LabSummary {
         LabSummary {

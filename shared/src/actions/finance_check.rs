@@ -1,0 +1,751 @@
+//! Validation of the finance actions (`optimise_portfolio`, `risk_report`,
+//! `backtest`): every asset through the gateway's data check (as `run_lab`'s
+//! data request), bundled ids against the catalog, distinct assets, and
+//! every number in its range; the first problem is a [`Refusal`] naming
+//! the field.
+//!
+//! Pure: it runs nothing and stores nothing.
+
+use super::finance::{
+    Backtest, OptimisePortfolio, PortfolioMethod, ReturnsChoice, RiskMethod, RiskReport,
+    RuleChoice, SizingChoice, CONFIDENCE, HALF_LIFE, PORTFOLIO_ASSETS, RISK_ASSETS_MAX, RISK_FREE,
+    RISK_HORIZON_DAYS, SCENARIOS, WEIGHT_SUM_TOLERANCE,
+};
+use super::schema_check::cut;
+use super::validate::{check_bound, data_field, refuse, INVALID_INPUT, LAB_SOURCES, OUT_OF_RANGE};
+use super::{ActionContext, CovarianceChoice, Refusal};
+use crate::api::DataRequest;
+use crate::backtest::BacktestError;
+use crate::compliance::{check_data_request, Verdict};
+use crate::data::bundled;
+
+/// Rule id for finance actions on a source they do not run on.
+pub(crate) const FINANCE_SOURCE: &str = "action.finance_source";
+/// Rule id for a bundled dataset id that is not in the catalog.
+pub(crate) const UNKNOWN_ASSET: &str = "action.unknown_asset";
+/// Rule id for an asset named twice.
+pub(crate) const DUPLICATE_ASSET: &str = "action.duplicate_asset";
+/// Rule id for a parameter given to a method or rule that does not use it.
+pub(crate) const UNUSED_FIELD: &str = "action.unused_field";
+
+/// Refuses a number outside `lo..=hi` (or not finite).
+fn in_range(tool: &str, field: &str, value: f64, lo: f64, hi: f64) -> Result<(), Refusal> {
+    if value.is_finite() && (lo..=hi).contains(&value) {
+        Ok(())
+    } else {
+        Err(refuse(
+            tool,
+            field,
+            OUT_OF_RANGE,
+            format!("{field} = {value} is outside the allowed range {lo} to {hi}"),
+        ))
+    }
+}
+
+/// Refuses `field` when it is given but `used` is false.
+fn unused(tool: &str, field: &str, given: bool, used: bool, why: &str) -> Result<(), Refusal> {
+    if given && !used {
+        Err(refuse(
+            tool,
+            field,
+            UNUSED_FIELD,
+            format!("{field} is not used here: {why}; leave it out"),
+        ))
+    } else {
+        Ok(())
+    }
+}
+
+/// Checks one gateway request: the source first (unapproved sources are
+/// refused by the rules, approved ones the finance actions do not run on
+/// by [`FINANCE_SOURCE`]), then the compliance data check, then the
+/// bundled catalog. Symbol problems are reported on `symbol_field`.
+fn check_request(
+    ctx: &ActionContext,
+    tool: &str,
+    symbol_field: &str,
+    request: &DataRequest,
+) -> Result<Verdict, Refusal> {
+    check_source(ctx, tool, &request.source)?;
+    let verdict = check_data_request(ctx.rules, request, ctx.today);
+    if !verdict.allowed {
+        let field = match data_field(&verdict) {
+            "symbol" => symbol_field,
+            other => other,
+        };
+        return Err(refuse(tool, field, &verdict.rule_id, verdict.reason));
+    }
+    if request.source == "bundled" && bundled::info(&request.symbol).is_err() {
+        let ids: Vec<&str> = bundled::catalog().iter().map(|d| d.id).collect();
+        return Err(refuse(
+            tool,
+            symbol_field,
+            UNKNOWN_ASSET,
+            format!(
+                "\"{}\" is not a bundled dataset; the datasets are {}",
+                cut(&request.symbol),
+                ids.join(", ")
+            ),
+        ));
+    }
+    Ok(verdict)
+}
+
+/// Refuses a source the rules do not approve (by their rule), then an
+/// approved one the finance actions do not run on ([`FINANCE_SOURCE`]).
+fn check_source(ctx: &ActionContext, tool: &str, source: &str) -> Result<(), Refusal> {
+    let probe = DataRequest {
+        source: source.to_string(),
+        symbol: String::new(),
+        from: None,
+        to: None,
+        timespan: None,
+        multiplier: None,
+    };
+    let verdict = check_data_request(ctx.rules, &probe, ctx.today);
+    if !verdict.allowed && verdict.rule_id == "source.approved" {
+        return Err(refuse(tool, "source", &verdict.rule_id, verdict.reason));
+    }
+    if !LAB_SOURCES.contains(&source) {
+        return Err(refuse(
+            tool,
+            "source",
+            FINANCE_SOURCE,
+            format!(
+                "{tool} runs on bundled datasets and uploads only (source \"bundled\" or \
+                 \"user_upload\"), not \"{}\"",
+                cut(source)
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Checks a list of assets: the source, the count, distinct, each through
+/// [`check_request`].
+fn check_assets(
+    ctx: &ActionContext,
+    tool: &str,
+    source: &str,
+    requests: &[DataRequest],
+    (min, max): (usize, usize),
+) -> Result<Verdict, Refusal> {
+    check_source(ctx, tool, source)?;
+    if !(min..=max).contains(&requests.len()) {
+        let hint = if source == "bundled" {
+            let ids: Vec<&str> = bundled::catalog().iter().map(|d| d.id).collect();
+            format!("; the bundled datasets are {}", ids.join(", "))
+        } else {
+            String::new()
+        };
+        return Err(refuse(
+            tool,
+            "assets",
+            OUT_OF_RANGE,
+            format!(
+                "{} asset(s) given; {tool} takes {min} to {max} distinct assets{hint}",
+                requests.len()
+            ),
+        ));
+    }
+    for (i, request) in requests.iter().enumerate() {
+        if requests[..i].iter().any(|r| r.symbol == request.symbol) {
+            return Err(refuse(
+                tool,
+                "assets",
+                DUPLICATE_ASSET,
+                format!(
+                    "\"{}\" appears twice: give each asset once",
+                    cut(&request.symbol)
+                ),
+            ));
+        }
+    }
+    let mut verdict = None;
+    for request in requests {
+        verdict = Some(check_request(ctx, tool, "assets", request)?);
+    }
+    verdict.ok_or_else(|| refuse(tool, "assets", OUT_OF_RANGE, "no assets given".into()))
+}
+
+/// Validates an `optimise_portfolio` action.
+pub(crate) fn validate_portfolio(
+    ctx: &ActionContext,
+    p: &OptimisePortfolio,
+) -> Result<Verdict, Refusal> {
+    const TOOL: &str = "optimise_portfolio";
+    let requests = p.data_requests();
+    let assets = &requests[..p.assets.len().min(requests.len())];
+    let verdict = check_assets(ctx, TOOL, &p.source, assets, PORTFOLIO_ASSETS)?;
+    let method = p.method;
+    let targeted = matches!(
+        method,
+        PortfolioMethod::TargetReturn | PortfolioMethod::TargetRisk
+    );
+    match (targeted, p.target) {
+        (true, None) => {
+            return Err(refuse(
+                TOOL,
+                "target",
+                INVALID_INPUT,
+                format!(
+                    "method {} needs target: an annual {} as a decimal (0.08 = 8%)",
+                    method.label().to_lowercase(),
+                    if method == PortfolioMethod::TargetReturn {
+                        "return"
+                    } else {
+                        "volatility"
+                    }
+                ),
+            ))
+        }
+        (true, Some(target)) if method == PortfolioMethod::TargetReturn => {
+            in_range(TOOL, "target", target, -0.5, 2.0)?
+        }
+        (true, Some(target)) => {
+            in_range(TOOL, "target", target, 0.001, 2.0)?;
+        }
+        (false, given) => unused(
+            TOOL,
+            "target",
+            given.is_some(),
+            false,
+            "only target_return and target_risk take a target",
+        )?,
+    }
+    in_range(TOOL, "risk_free", p.risk_free, RISK_FREE.0, RISK_FREE.1)?;
+    let ewma = p.covariance == CovarianceChoice::Ewma || p.expected_returns == ReturnsChoice::Ewma;
+    unused(
+        TOOL,
+        "half_life",
+        p.half_life.is_some(),
+        ewma,
+        "only the ewma estimators take a half-life",
+    )?;
+    if let Some(half_life) = p.half_life {
+        in_range(TOOL, "half_life", half_life, HALF_LIFE.0, HALF_LIFE.1)?;
+    }
+    let capm = p.expected_returns == ReturnsChoice::Capm;
+    unused(
+        TOOL,
+        "market",
+        p.market.is_some(),
+        capm,
+        "only capm expected returns take a market asset",
+    )?;
+    match (&p.market, capm) {
+        (None, true) => {
+            return Err(refuse(
+                TOOL,
+                "market",
+                INVALID_INPUT,
+                "capm expected returns need market: the market asset, e.g. sp500".into(),
+            ))
+        }
+        (Some(_), true) => {
+            if let Some(request) = requests.get(p.assets.len()) {
+                check_request(ctx, TOOL, "market", request)?;
+            }
+        }
+        _ => {}
+    }
+    unused(
+        TOOL,
+        "confidence",
+        p.confidence.is_some(),
+        method == PortfolioMethod::MinCvar,
+        "only min_cvar takes a confidence",
+    )?;
+    if let Some(confidence) = p.confidence {
+        in_range(TOOL, "confidence", confidence, CONFIDENCE.0, CONFIDENCE.1)?;
+    }
+    let parity = matches!(method, PortfolioMethod::RiskParity | PortfolioMethod::Hrp);
+    if parity && !p.long_only {
+        return Err(refuse(
+            TOOL,
+            "long_only",
+            INVALID_INPUT,
+            format!(
+                "{} portfolios are long-only; set long_only to true",
+                method.label().to_lowercase()
+            ),
+        ));
+    }
+    unused(
+        TOOL,
+        "max_weight",
+        p.max_weight.is_some(),
+        !parity,
+        "risk parity and HRP take no weight limits",
+    )?;
+    if let Some(cap) = p.max_weight {
+        in_range(TOOL, "max_weight", cap, 1e-6, 1.0)?;
+        let n = p.assets.len() as f64;
+        if cap * n < 1.0 - 1e-9 {
+            return Err(refuse(
+                TOOL,
+                "max_weight",
+                OUT_OF_RANGE,
+                format!(
+                    "max_weight {cap} is too small for {n} assets: the weights must sum to 1, \
+                     so it must be at least 1/{n} = {:.4}",
+                    1.0 / n
+                ),
+            ));
+        }
+    }
+    Ok(verdict)
+}
+
+/// Validates a `risk_report` action.
+pub(crate) fn validate_risk(ctx: &ActionContext, r: &RiskReport) -> Result<Verdict, Refusal> {
+    const TOOL: &str = "risk_report";
+    let verdict = check_assets(
+        ctx,
+        TOOL,
+        &r.source,
+        &r.data_requests(),
+        (1, RISK_ASSETS_MAX),
+    )?;
+    match &r.weights {
+        None if r.assets.len() > 1 => {
+            return Err(refuse(
+                TOOL,
+                "weights",
+                INVALID_INPUT,
+                format!(
+                    "a portfolio of {} assets needs weights, one per asset, summing to 1",
+                    r.assets.len()
+                ),
+            ))
+        }
+        None => {}
+        Some(weights) => {
+            if weights.len() != r.assets.len() {
+                return Err(refuse(
+                    TOOL,
+                    "weights",
+                    INVALID_INPUT,
+                    format!(
+                        "{} weights for {} assets: give one weight per asset",
+                        weights.len(),
+                        r.assets.len()
+                    ),
+                ));
+            }
+            for w in weights {
+                in_range(TOOL, "weights", *w, -2.0, 2.0)?;
+            }
+            let sum: f64 = weights.iter().sum();
+            if (sum - 1.0).abs() > WEIGHT_SUM_TOLERANCE {
+                return Err(refuse(
+                    TOOL,
+                    "weights",
+                    OUT_OF_RANGE,
+                    format!("the weights sum to {sum}; they must sum to 1"),
+                ));
+            }
+        }
+    }
+    in_range(TOOL, "confidence", r.confidence, CONFIDENCE.0, CONFIDENCE.1)?;
+    in_range(
+        TOOL,
+        "horizon_days",
+        f64::from(r.horizon_days),
+        f64::from(RISK_HORIZON_DAYS.0),
+        f64::from(RISK_HORIZON_DAYS.1),
+    )?;
+    if r.methods.is_empty() {
+        return Err(refuse(
+            TOOL,
+            "methods",
+            INVALID_INPUT,
+            "give at least one method: historical, normal, student_t or monte_carlo".into(),
+        ));
+    }
+    if let Some(i) = (1..r.methods.len()).find(|&i| r.methods[..i].contains(&r.methods[i])) {
+        return Err(refuse(
+            TOOL,
+            "methods",
+            INVALID_INPUT,
+            format!("method {:?} appears twice", r.methods[i]).to_lowercase(),
+        ));
+    }
+    if r.methods.contains(&RiskMethod::MonteCarlo) {
+        in_range(
+            TOOL,
+            "scenarios",
+            f64::from(r.scenarios),
+            f64::from(SCENARIOS.0),
+            f64::from(SCENARIOS.1),
+        )?;
+    }
+    Ok(verdict)
+}
+
+/// The action's field for a library parameter name.
+fn backtest_field(library_field: &str, sizing: SizingChoice) -> &str {
+    match (library_field, sizing) {
+        ("target", _) => "target_volatility",
+        ("lookback", SizingChoice::VolatilityTarget) => "vol_lookback",
+        (other, _) => other,
+    }
+}
+
+/// Validates a `backtest` action.
+pub(crate) fn validate_backtest(ctx: &ActionContext, b: &Backtest) -> Result<Verdict, Refusal> {
+    const TOOL: &str = "backtest";
+    let verdict = check_request(ctx, TOOL, "symbol", &b.data_request())?;
+    let rule = b.rule;
+    let ma = rule == RuleChoice::MaCrossover;
+    let rsi = rule == RuleChoice::Rsi;
+    let bands = rule == RuleChoice::Bollinger;
+    let why = "it belongs to another rule";
+    unused(TOOL, "fast", b.fast.is_some(), ma, why)?;
+    unused(TOOL, "slow", b.slow.is_some(), ma, why)?;
+    unused(TOOL, "period", b.period.is_some(), rsi || bands, why)?;
+    unused(TOOL, "lower", b.lower.is_some(), rsi, why)?;
+    unused(TOOL, "upper", b.upper.is_some(), rsi, why)?;
+    unused(TOOL, "k", b.k.is_some(), bands, why)?;
+    unused(
+        TOOL,
+        "lookback",
+        b.lookback.is_some(),
+        rule == RuleChoice::Momentum,
+        why,
+    )?;
+    let why = "it belongs to another sizing";
+    unused(
+        TOOL,
+        "fraction",
+        b.fraction.is_some(),
+        b.sizing == SizingChoice::FixedFraction,
+        why,
+    )?;
+    let targeting = b.sizing == SizingChoice::VolatilityTarget;
+    unused(
+        TOOL,
+        "target_volatility",
+        b.target_volatility.is_some(),
+        targeting,
+        why,
+    )?;
+    unused(
+        TOOL,
+        "vol_lookback",
+        b.vol_lookback.is_some(),
+        targeting,
+        why,
+    )?;
+    match b.sizing {
+        SizingChoice::FixedFraction if b.fraction.is_none() => {
+            return Err(refuse(
+                TOOL,
+                "fraction",
+                INVALID_INPUT,
+                "fixed_fraction sizing needs fraction, in (0, 1]".into(),
+            ))
+        }
+        SizingChoice::VolatilityTarget if b.target_volatility.is_none() => {
+            return Err(refuse(
+                TOOL,
+                "target_volatility",
+                INVALID_INPUT,
+                "volatility_target sizing needs target_volatility, e.g. 0.1 for 10%".into(),
+            ))
+        }
+        _ => {}
+    }
+    let library = |error: BacktestError| match error {
+        BacktestError::Invalid { field, reason } => {
+            let field = backtest_field(field, b.sizing);
+            refuse(TOOL, field, OUT_OF_RANGE, format!("{field} {reason}"))
+        }
+        other => refuse(TOOL, "", OUT_OF_RANGE, other.to_string()),
+    };
+    b.trading_rule().validate().map_err(library)?;
+    b.position_sizing().validate().map_err(library)?;
+    check_bound(ctx, TOOL, "cost_bps", b.cost_bps)?;
+    in_range(
+        TOOL,
+        "cost_bps",
+        b.cost_bps,
+        crate::backtest::report::COST_BPS.0,
+        crate::backtest::report::COST_BPS.1,
+    )?;
+    in_range(
+        TOOL,
+        "slippage_bps",
+        b.slippage_bps,
+        crate::backtest::report::COST_BPS.0,
+        crate::backtest::report::COST_BPS.1,
+    )?;
+    Ok(verdict)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::actions::{validate, Action};
+    use crate::compliance::Rules;
+    use crate::pricing::dates::Date;
+    use serde_json::{json, Value};
+
+    /// The (field, rule) of the refusal of `input` as action `tool`.
+    fn refused(tool: &str, mut input: Value) -> (String, String) {
+        input["action"] = json!(tool);
+        let action: Action = serde_json::from_value(input).unwrap();
+        let rules = Rules::default_rules();
+        let ctx = ActionContext {
+            rules: &rules,
+            today: Date::parse("2026-11-23").unwrap(),
+        };
+        let refusal = validate(&ctx, &action).unwrap_err();
+        assert_eq!(refusal.tool, tool);
+        assert!(!refusal.reason.is_empty());
+        (refusal.field, refusal.rule_id)
+    }
+
+    fn accepted(tool: &str, mut input: Value) -> bool {
+        input["action"] = json!(tool);
+        let action: Action = serde_json::from_value(input).unwrap();
+        let rules = Rules::default_rules();
+        let ctx = ActionContext {
+            rules: &rules,
+            today: Date::parse("2026-11-23").unwrap(),
+        };
+        validate(&ctx, &action).is_ok_and(|v| v.allowed)
+    }
+
+    fn pair(field: &str, rule: &str) -> (String, String) {
+        (field.to_string(), rule.to_string())
+    }
+
+    #[test]
+    fn good_finance_actions_pass() {
+        assert!(accepted(
+            "optimise_portfolio",
+            json!({"assets": ["sp500", "nasdaq", "wti"], "method": "max_sharpe",
+                "covariance": "ewma", "half_life": 120, "max_weight": 0.5, "risk_free": 0.02})
+        ));
+        assert!(accepted(
+            "optimise_portfolio",
+            json!({"source": "user_upload", "assets": ["12", "13"], "method": "min_cvar",
+                "confidence": 0.975, "from": "2015-01-01"})
+        ));
+        assert!(accepted(
+            "risk_report",
+            json!({"assets": ["sp500", "nasdaq"], "weights": [0.6, 0.4], "confidence": 0.95,
+                "horizon_days": 10, "methods": ["monte_carlo"], "scenarios": 1000000, "seed": 7})
+        ));
+        assert!(accepted(
+            "backtest",
+            json!({"symbol": "nasdaq", "rule": "rsi", "period": 10, "lower": 25, "upper": 75,
+                "direction": "long_short", "sizing": "fixed_fraction", "fraction": 0.5})
+        ));
+    }
+
+    #[test]
+    fn portfolio_refusals_name_the_field() {
+        let p = |extra: Value| {
+            let mut base = json!({"assets": ["sp500", "nasdaq"], "method": "min_variance"});
+            for (k, v) in extra.as_object().unwrap() {
+                base[k] = v.clone();
+            }
+            refused("optimise_portfolio", base)
+        };
+        assert_eq!(
+            p(json!({"assets": ["sp500"]})),
+            pair("assets", OUT_OF_RANGE)
+        );
+        assert_eq!(
+            p(json!({"assets": ["sp500", "sp500"]})),
+            pair("assets", DUPLICATE_ASSET)
+        );
+        assert_eq!(
+            p(json!({"assets": ["sp500", "bitcoin"]})),
+            pair("assets", UNKNOWN_ASSET)
+        );
+        assert_eq!(
+            p(json!({"assets": ["sp500", "AAPL"]})),
+            pair("assets", "symbol.format")
+        );
+        assert_eq!(
+            p(json!({"assets": ["sp500", "synthetic_prices"]})),
+            pair("assets", "data.no_synthetic")
+        );
+        assert_eq!(
+            p(json!({"source": "yahoo"})),
+            pair("source", "source.approved")
+        );
+        assert_eq!(
+            p(json!({"source": "polygon", "assets": ["AAPL", "MSFT"]})),
+            pair("source", FINANCE_SOURCE)
+        );
+        assert_eq!(
+            p(json!({"from": "1800-01-01"})),
+            pair("from", "date.bounds")
+        );
+        assert_eq!(
+            p(json!({"method": "target_return"})),
+            pair("target", INVALID_INPUT)
+        );
+        assert_eq!(
+            p(json!({"method": "target_risk", "target": -0.1})),
+            pair("target", OUT_OF_RANGE)
+        );
+        assert_eq!(p(json!({"target": 0.1})), pair("target", UNUSED_FIELD));
+        assert_eq!(
+            p(json!({"risk_free": 3.0})),
+            pair("risk_free", OUT_OF_RANGE)
+        );
+        assert_eq!(
+            p(json!({"max_weight": 0.3})),
+            pair("max_weight", OUT_OF_RANGE)
+        );
+        assert_eq!(
+            p(json!({"max_weight": 1.5})),
+            pair("max_weight", OUT_OF_RANGE)
+        );
+        assert_eq!(
+            p(json!({"method": "hrp", "long_only": false})),
+            pair("long_only", INVALID_INPUT)
+        );
+        assert_eq!(
+            p(json!({"expected_returns": "capm"})),
+            pair("market", INVALID_INPUT)
+        );
+        assert_eq!(
+            p(json!({"expected_returns": "capm", "market": "bitcoin"})),
+            pair("market", UNKNOWN_ASSET)
+        );
+        assert_eq!(p(json!({"market": "sp500"})), pair("market", UNUSED_FIELD));
+        assert_eq!(
+            p(json!({"covariance": "ewma", "half_life": 1.0})),
+            pair("half_life", OUT_OF_RANGE)
+        );
+        assert_eq!(
+            p(json!({"method": "min_cvar", "confidence": 0.5})),
+            pair("confidence", OUT_OF_RANGE)
+        );
+        let many: Vec<String> = (0..21).map(|i| format!("a{i}")).collect();
+        assert_eq!(p(json!({"assets": many})), pair("assets", OUT_OF_RANGE));
+    }
+
+    #[test]
+    fn risk_refusals_name_the_field() {
+        let r = |extra: Value| {
+            let mut base = json!({"assets": ["sp500"]});
+            for (k, v) in extra.as_object().unwrap() {
+                base[k] = v.clone();
+            }
+            refused("risk_report", base)
+        };
+        assert_eq!(
+            r(json!({"assets": ["sp500", "nasdaq"]})),
+            pair("weights", INVALID_INPUT)
+        );
+        assert_eq!(
+            r(json!({"assets": ["sp500", "nasdaq"], "weights": [0.6, 0.6]})),
+            pair("weights", OUT_OF_RANGE)
+        );
+        assert_eq!(
+            r(json!({"assets": ["sp500", "nasdaq"], "weights": [1.0]})),
+            pair("weights", INVALID_INPUT)
+        );
+        assert_eq!(
+            r(json!({"confidence": 0.5})),
+            pair("confidence", OUT_OF_RANGE)
+        );
+        assert_eq!(
+            r(json!({"confidence": 0.9999})),
+            pair("confidence", OUT_OF_RANGE)
+        );
+        assert_eq!(
+            r(json!({"horizon_days": 31})),
+            pair("horizon_days", OUT_OF_RANGE)
+        );
+        assert_eq!(
+            r(json!({"horizon_days": 0})),
+            pair("horizon_days", OUT_OF_RANGE)
+        );
+        assert_eq!(
+            r(json!({"scenarios": 2000000})),
+            pair("scenarios", OUT_OF_RANGE)
+        );
+        assert_eq!(r(json!({"methods": []})), pair("methods", INVALID_INPUT));
+        assert_eq!(
+            r(json!({"methods": ["normal", "normal"]})),
+            pair("methods", INVALID_INPUT)
+        );
+        assert_eq!(
+            r(json!({"assets": ["synthetic_vix"]})),
+            pair("assets", "data.no_synthetic")
+        );
+        // Scenarios only matter with Monte Carlo.
+        assert!(accepted(
+            "risk_report",
+            json!({"assets": ["sp500"], "methods": ["historical"], "scenarios": 5})
+        ));
+    }
+
+    #[test]
+    fn backtest_refusals_name_the_field() {
+        let b = |extra: Value| {
+            let mut base = json!({"symbol": "sp500", "rule": "ma_crossover"});
+            for (k, v) in extra.as_object().unwrap() {
+                base[k] = v.clone();
+            }
+            refused("backtest", base)
+        };
+        assert_eq!(
+            b(json!({"fast": 200, "slow": 50})),
+            pair("slow", OUT_OF_RANGE)
+        );
+        assert_eq!(b(json!({"fast": 0})), pair("fast", OUT_OF_RANGE));
+        assert_eq!(b(json!({"period": 14})), pair("period", UNUSED_FIELD));
+        assert_eq!(
+            b(json!({"rule": "rsi", "lower": 80, "upper": 70})),
+            pair("upper", OUT_OF_RANGE)
+        );
+        assert_eq!(
+            b(json!({"rule": "bollinger", "k": 0})),
+            pair("k", OUT_OF_RANGE)
+        );
+        assert_eq!(
+            b(json!({"rule": "momentum", "lookback": 5000})),
+            pair("lookback", OUT_OF_RANGE)
+        );
+        assert_eq!(
+            b(json!({"sizing": "fixed_fraction"})),
+            pair("fraction", INVALID_INPUT)
+        );
+        assert_eq!(
+            b(json!({"sizing": "fixed_fraction", "fraction": 1.5})),
+            pair("fraction", OUT_OF_RANGE)
+        );
+        assert_eq!(
+            b(json!({"sizing": "volatility_target", "target_volatility": 0.1, "vol_lookback": 1})),
+            pair("vol_lookback", OUT_OF_RANGE)
+        );
+        assert_eq!(
+            b(json!({"sizing": "volatility_target", "target_volatility": 3})),
+            pair("target_volatility", OUT_OF_RANGE)
+        );
+        assert_eq!(b(json!({"fraction": 0.5})), pair("fraction", UNUSED_FIELD));
+        assert_eq!(
+            b(json!({"cost_bps": -1})),
+            pair("cost_bps", "parameter.bounds")
+        );
+        assert_eq!(
+            b(json!({"slippage_bps": 5000})),
+            pair("slippage_bps", OUT_OF_RANGE)
+        );
+        assert_eq!(b(json!({"symbol": "gold"})), pair("symbol", UNKNOWN_ASSET));
+        assert_eq!(
+            b(json!({"source": "fred", "symbol": "DGS10"})),
+            pair("source", FINANCE_SOURCE)
+        );
+        assert_eq!(b(json!({"to": "2024-13-01"})), pair("to", "date.format"));
+    }
+}

@@ -156,11 +156,9 @@ pub fn ActionCard(
                 let ids = StoredValue::new_local(Vec::<(String, i64)>::new());
                 let counts = StoredValue::new_local((0usize, 0usize));
                 session::run(runner.get_value(), plan, move |event| match event {
-                    SessionEvent::Fetched { verdict, .. } => state.set(CardState::Running {
-                        text: verdict_sentence("Server", &verdict),
-                        done: 0,
-                        total: 0,
-                    }),
+                    SessionEvent::Fetched { verdict, .. } => {
+                        state.set(running(verdict_sentence("Server", &verdict)))
+                    }
                     SessionEvent::Started { total } => state.update(|s| {
                         if let CardState::Running { total: t, .. } = s {
                             *t = total;
@@ -250,11 +248,7 @@ pub fn ActionCard(
                 }
             }
             Action::FetchData(fetch) => {
-                state.set(CardState::Running {
-                    text: "Fetching through the compliance gateway…".into(),
-                    done: 0,
-                    total: 0,
-                });
+                state.set(running("Fetching through the compliance gateway…".into()));
                 let request = fetch.data_request();
                 spawn_local(async move {
                     match api::data(&request).await {
@@ -353,11 +347,7 @@ pub fn ActionCard(
                 });
             }
             Action::SetGoal(goal) => {
-                state.set(CardState::Running {
-                    text: "Saving the goal…".into(),
-                    done: 0,
-                    total: 0,
-                });
+                state.set(running("Saving the goal…".into()));
                 let request = goal.goal_request();
                 spawn_local(async move {
                     match api::set_goal(&request).await {

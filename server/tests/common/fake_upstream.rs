@@ -417,6 +417,15 @@ pub fn capture_logs() -> (LogBuffer, tracing::subscriber::DefaultGuard) {
         // Fails only if another logger is installed; then `log` records are
         // simply not captured.
         let _ = tracing_log::LogTracer::init();
+        // A global subscriber that wants every event (and drops them):
+        // without it, a test thread with no subscriber can hit a callsite
+        // first and have it cached as never enabled, racing with this
+        // thread's capture (seen as a flaky "no events logged").
+        let sink = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::TRACE)
+            .with_writer(std::io::sink)
+            .finish();
+        let _ = tracing::subscriber::set_global_default(sink);
     });
     let buffer = LogBuffer::default();
     let writer = buffer.clone();

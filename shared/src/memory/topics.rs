@@ -171,7 +171,7 @@ const STOPLIST: &[&str] = &[
     "MLP", "SVM", "KNN", "PCA", "GBM", "NN", "RF", "SP", "VIX", "WTI", "AAA", "BAA", "AND", "OR",
     "THE", "IT", "IS", "AM", "PM", "ET", "UTC", "MY", "ME", "NO", "SO", "TO", "DO", "GO", "BE",
     "ON", "IN", "AT", "OF", "IF", "AN", "AS", "BY", "UP", "WE", "HE", "NOT", "BUY", "SELL", "IV",
-    "AUC", "MAE", "RMSE", "MSE", "OLS", "FRED", "NYSE", "SEC", "TODO", "NOTE",
+    "AUC", "MAE", "RMSE", "MSE", "OLS", "FRED", "NYSE", "SEC", "NOTE",
 ];
 
 /// Words that make a neighbouring capitalised token a ticker.

@@ -54,6 +54,42 @@ fn after_paint(work: impl FnOnce() + 'static) {
     set_timeout(work, Duration::from_millis(30));
 }
 
+/// The shared path of the finance cards: fetch `requests` through the
+/// gateway, say what runs (`busy`), compute after that text is painted,
+/// then keep the outcome and post its words (or show the failure).
+fn run_finance(
+    (state, outcome, finish): (
+        RwSignal<CardState>,
+        RwSignal<Option<FinanceResult>>,
+        impl Fn(String, Option<i64>) + 'static,
+    ),
+    requests: Vec<shared::api::DataRequest>,
+    busy: String,
+    compute: impl FnOnce(Vec<shared::data::Series>) -> Result<(String, FinanceResult), String> + 'static,
+) {
+    let what = match requests.len() {
+        1 => "the series".to_string(),
+        n => format!("{n} series"),
+    };
+    state.set(running(format!(
+        "Fetching {what} through the compliance gateway…"
+    )));
+    spawn_local(async move {
+        let series = match finance::fetch_all(&requests).await {
+            Ok(series) => series,
+            Err(error) => return state.set(CardState::Failed(error)),
+        };
+        state.set(running(busy));
+        after_paint(move || match compute(series) {
+            Ok((words, result)) => {
+                outcome.set(Some(result));
+                finish(words, None);
+            }
+            Err(error) => state.set(CardState::Failed(error)),
+        });
+    });
+}
+
 /// Where a card stands.
 #[derive(Clone, Debug, PartialEq)]
 enum CardState {
@@ -258,93 +294,65 @@ pub fn ActionCard(
                 });
             }
             Action::OptimisePortfolio(portfolio) => {
-                let requests = portfolio.data_requests();
-                state.set(running(format!(
-                    "Fetching {} series through the compliance gateway…",
-                    requests.len()
-                )));
-                spawn_local(async move {
-                    let series = match finance::fetch_all(&requests).await {
-                        Ok(series) => series,
-                        Err(error) => return state.set(CardState::Failed(error)),
-                    };
-                    state.set(running(if portfolio.method == PortfolioMethod::MinCvar {
-                        "Optimising: minimum CVaR solves a linear program over every \
-                         scenario, which can take a few seconds…"
-                            .to_string()
-                    } else {
-                        "Aligning the returns and optimising…".to_string()
-                    }));
-                    after_paint(move || match finance::optimise(&portfolio, &series) {
-                        Ok(result) => {
-                            let words = portfolio_words(&result.summary());
-                            outcome.set(Some(FinanceResult::Portfolio(Box::new(result))));
-                            finish(words, None);
-                        }
-                        Err(error) => state.set(CardState::Failed(error)),
-                    });
-                });
+                let busy = if portfolio.method == PortfolioMethod::MinCvar {
+                    "Optimising: minimum CVaR solves a linear program over every scenario, \
+                     which can take a few seconds…"
+                        .to_string()
+                } else {
+                    "Aligning the returns and optimising…".to_string()
+                };
+                run_finance(
+                    (state, outcome, finish),
+                    portfolio.data_requests(),
+                    busy,
+                    move |series| {
+                        let result = finance::optimise(&portfolio, &series)?;
+                        let words = portfolio_words(&result.summary());
+                        Ok((words, FinanceResult::Portfolio(Box::new(result))))
+                    },
+                );
             }
             Action::RiskReport(report) => {
-                let requests = report.data_requests();
-                state.set(running(format!(
-                    "Fetching {} series through the compliance gateway…",
-                    requests.len()
-                )));
-                spawn_local(async move {
-                    let series = match finance::fetch_all(&requests).await {
-                        Ok(series) => series,
-                        Err(error) => return state.set(CardState::Failed(error)),
-                    };
-                    state.set(running(
-                        if report.methods.contains(&RiskMethod::MonteCarlo) {
-                            format!(
-                            "Computing VaR and the stress tests; the Monte Carlo simulation of \
-                             {} scenarios is running…",
-                            count(u64::from(report.scenarios))
-                        )
-                        } else {
-                            "Computing VaR, drawdown, stress episodes and the VaR backtest…"
-                                .to_string()
-                        },
-                    ));
-                    after_paint(move || match finance::risk_report(&report, &series) {
-                        Ok(result) => {
-                            let words = risk_words(&result.summary());
-                            outcome.set(Some(FinanceResult::Risk(Box::new(result))));
-                            finish(words, None);
-                        }
-                        Err(error) => state.set(CardState::Failed(error)),
-                    });
-                });
+                let busy = if report.methods.contains(&RiskMethod::MonteCarlo) {
+                    format!(
+                        "Computing VaR and the stress tests; the Monte Carlo simulation of {} \
+                         scenarios is running…",
+                        count(u64::from(report.scenarios))
+                    )
+                } else {
+                    "Computing VaR, drawdown, stress episodes and the VaR backtest…".to_string()
+                };
+                run_finance(
+                    (state, outcome, finish),
+                    report.data_requests(),
+                    busy,
+                    move |series| {
+                        let result = finance::risk_report(&report, &series)?;
+                        let words = risk_words(&result.summary());
+                        Ok((words, FinanceResult::Risk(Box::new(result))))
+                    },
+                );
             }
             Action::Backtest(test) => {
-                let request = test.data_request();
-                state.set(running(
-                    "Fetching the series through the compliance gateway…".to_string(),
-                ));
-                spawn_local(async move {
-                    let series = match finance::fetch_all(std::slice::from_ref(&request)).await {
-                        Ok(mut series) if !series.is_empty() => series.remove(0),
-                        Ok(_) => return state.set(CardState::Failed("no data".into())),
-                        Err(error) => return state.set(CardState::Failed(error)),
-                    };
-                    state.set(running("Backtesting…".to_string()));
-                    after_paint(move || match finance::backtest(&test, &series) {
-                        Ok(report) => {
-                            let words = backtest_words(
-                                &test.trading_rule().describe(),
-                                &test.symbol,
-                                finance::direction_word(test.direction),
-                                &report.strategy,
-                                &report.buy_and_hold,
-                            );
-                            outcome.set(Some(FinanceResult::Backtest(Box::new(report))));
-                            finish(words, None);
+                run_finance(
+                    (state, outcome, finish),
+                    vec![test.data_request()],
+                    "Backtesting…".to_string(),
+                    move |mut series| {
+                        if series.is_empty() {
+                            return Err("no data".to_string());
                         }
-                        Err(error) => state.set(CardState::Failed(error)),
-                    });
-                });
+                        let report = finance::backtest(&test, &series.remove(0))?;
+                        let words = backtest_words(
+                            &test.trading_rule().describe(),
+                            &test.symbol,
+                            finance::direction_word(test.direction),
+                            &report.strategy,
+                            &report.buy_and_hold,
+                        );
+                        Ok((words, FinanceResult::Backtest(Box::new(report))))
+                    },
+                );
             }
             Action::SetGoal(goal) => {
                 state.set(running("Saving the goal…".into()));

@@ -19,3 +19,4 @@ pub mod models;
 pub mod portfolio;
 pub mod pricing;
 pub mod risk;
+pub mod trial;

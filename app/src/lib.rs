@@ -7,6 +7,7 @@
 pub mod api;
 pub mod bench;
 pub mod clock;
+pub mod finance;
 pub mod lab;
 pub mod ui;
 pub mod worker;

@@ -13,6 +13,7 @@ pub mod calendar;
 pub mod coach;
 pub mod compliance;
 pub mod data;
+pub mod execute;
 pub mod features;
 pub mod memory;
 pub mod models;

@@ -14,14 +14,14 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::PortfolioError;
 use crate::calendar::Date;
 use crate::data::{Frequency, Series};
 
 /// How often an aligned matrix is observed; sets the annualisation factor.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum PortfolioFrequency {
     /// Trading days: 252 a year.
@@ -74,7 +74,7 @@ impl fmt::Display for PortfolioFrequency {
 }
 
 /// Simple or log returns.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ReturnKind {
     /// `p_t / p_{t-1} - 1`: the default, and what the optimisers assume.
@@ -85,7 +85,7 @@ pub enum ReturnKind {
 }
 
 /// What a series' numbers are.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ValueKind {
     /// Prices or index levels (bars' closes, or values): returns are
@@ -127,7 +127,7 @@ pub struct AlignOptions {
 }
 
 /// A date dropped inside the common span, with the assets that miss it.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct DroppedDate {
     /// The date.
     pub date: Date,
@@ -136,7 +136,7 @@ pub struct DroppedDate {
 }
 
 /// What alignment dropped and why.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct AlignReport {
     /// First date every asset covers (the latest first observation).
     pub common_first: Date,
@@ -157,7 +157,7 @@ pub struct AlignReport {
     pub dropped_total: usize,
     /// `Some(text)` when the series were resampled on request, saying how
     /// (shown to the user as a label); `None` otherwise.
-    pub resampled: Option<&'static str>,
+    pub resampled: Option<String>,
 }
 
 /// Aligned returns: one row per kept date, one column per asset. The
@@ -468,9 +468,10 @@ pub fn align_returns(
         dropped_inside,
         kept_dates: kept.len(),
         dropped_total,
-        resampled: options.resample_monthly.then_some(
-            "resampled to monthly: the last observation of each calendar month, dated the 1st",
-        ),
+        resampled: options.resample_monthly.then(|| {
+            "resampled to monthly: the last observation of each calendar month, dated the 1st"
+                .to_string()
+        }),
     };
     if kept.len() < 3 {
         return Err(PortfolioError::TooFewDates {

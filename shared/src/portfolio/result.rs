@@ -4,13 +4,13 @@
 //!
 //! Must not optimise: it only measures a given weight vector.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::estimate::Estimates;
 use super::PortfolioError;
 
 /// How a portfolio's weights were obtained.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum SolveStatus {
     /// clarabel reached its full accuracy.
@@ -35,7 +35,7 @@ pub enum SolveStatus {
 }
 
 /// An optimised portfolio and its figures (annualised).
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Portfolio {
     /// Asset names, in weight order.
     pub assets: Vec<String>,

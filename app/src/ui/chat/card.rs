@@ -8,21 +8,20 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use std::time::Duration;
 
 use shared::actions::{Action, PortfolioMethod, ProposedAction, Refusal, RiskMethod};
 use shared::api::{ChatMessage, ResultMessageRequest};
-use shared::backtest::BacktestReport;
 use shared::calendar::Date;
 use shared::models::ModelReport;
 use shared::pricing::{valuation, Model};
 
-use super::finance::{self, PortfolioOutcome, RiskOutcome};
+use super::finance;
 use super::words::{
     backtest_words, data_words, goal_words, lab_words, portfolio_words, price_words, risk_words,
     LabSummary,
 };
 use crate::api;
+use crate::finance::{self as run_path, Stage};
 use crate::lab::runner::LabRunner;
 use crate::lab::session::{self, LabPlan, SessionEvent};
 use crate::ui::chart::{LineChart, Series as Line};
@@ -31,6 +30,7 @@ use crate::ui::format::count;
 use crate::ui::goal_bar::verdict_sentence;
 use crate::ui::session::use_session;
 use shared::actions::describe;
+use shared::execute::FinanceOutcome;
 
 /// Binomial steps for American options run from the chat (the Pricing
 /// screen's default).
@@ -39,54 +39,39 @@ const AMERICAN_STEPS: usize = 500;
 /// Most points drawn per line of a card's equity chart.
 const CHART_POINTS: usize = 500;
 
-/// A finance action's outcome, shown under its card.
-#[derive(Clone, Debug)]
-enum FinanceResult {
-    Portfolio(Box<PortfolioOutcome>),
-    Risk(Box<RiskOutcome>),
-    Backtest(Box<BacktestReport>),
-}
-
-/// Runs `work` after the browser has painted the card's progress text, so
-/// a computation of a few seconds (minimum CVaR, a million Monte Carlo
-/// scenarios) shows what is running instead of freezing silently.
-fn after_paint(work: impl FnOnce() + 'static) {
-    set_timeout(work, Duration::from_millis(30));
-}
-
-/// The shared path of the finance cards: fetch `requests` through the
-/// gateway, say what runs (`busy`), compute after that text is painted,
-/// then keep the outcome and post its words (or show the failure).
+/// The shared path of the finance cards: run `action` through
+/// [`run_path::run`], saying what runs (`busy` while computing), then keep
+/// the outcome and post its `words` (or show the failure).
 fn run_finance(
     (state, outcome, finish): (
         RwSignal<CardState>,
-        RwSignal<Option<FinanceResult>>,
+        RwSignal<Option<FinanceOutcome>>,
         impl Fn(String, Option<i64>) + 'static,
     ),
-    requests: Vec<shared::api::DataRequest>,
+    action: Action,
     busy: String,
-    compute: impl FnOnce(Vec<shared::data::Series>) -> Result<(String, FinanceResult), String> + 'static,
+    words: impl FnOnce(&FinanceOutcome) -> String + 'static,
 ) {
-    let what = match requests.len() {
-        1 => "the series".to_string(),
-        n => format!("{n} series"),
-    };
-    state.set(running(format!(
-        "Fetching {what} through the compliance gateway…"
-    )));
     spawn_local(async move {
-        let series = match finance::fetch_all(&requests).await {
-            Ok(series) => series,
-            Err(error) => return state.set(CardState::Failed(error)),
+        let on_stage = move |stage| {
+            state.set(running(match stage {
+                Stage::Fetching(1) => {
+                    "Fetching the series through the compliance gateway…".to_string()
+                }
+                Stage::Fetching(n) => {
+                    format!("Fetching {n} series through the compliance gateway…")
+                }
+                Stage::Computing => busy.clone(),
+            }))
         };
-        state.set(running(busy));
-        after_paint(move || match compute(series) {
-            Ok((words, result)) => {
-                outcome.set(Some(result));
-                finish(words, None);
+        match run_path::run(action, on_stage).await {
+            Ok(run) => {
+                let text = words(&run.outcome);
+                outcome.set(Some(run.outcome));
+                finish(text, None);
             }
             Err(error) => state.set(CardState::Failed(error)),
-        });
+        }
     });
 }
 
@@ -119,7 +104,7 @@ pub fn ActionCard(
     let session = use_session();
     let state = RwSignal::new(CardState::Idle);
     let chart = RwSignal::new(None::<Box<ModelReport>>);
-    let outcome = RwSignal::new(None::<FinanceResult>);
+    let outcome = RwSignal::new(None::<FinanceOutcome>);
     let runner = StoredValue::new_local(LabRunner::default());
     on_cleanup(move || {
         runner.try_with_value(LabRunner::cancel);
@@ -303,12 +288,13 @@ pub fn ActionCard(
                 };
                 run_finance(
                     (state, outcome, finish),
-                    portfolio.data_requests(),
+                    Action::OptimisePortfolio(portfolio),
                     busy,
-                    move |series| {
-                        let result = finance::optimise(&portfolio, &series)?;
-                        let words = portfolio_words(&result.summary());
-                        Ok((words, FinanceResult::Portfolio(Box::new(result))))
+                    |result| match result {
+                        FinanceOutcome::Portfolio(p) => {
+                            portfolio_words(&finance::portfolio_summary(p))
+                        }
+                        _ => String::new(),
                     },
                 );
             }
@@ -324,33 +310,30 @@ pub fn ActionCard(
                 };
                 run_finance(
                     (state, outcome, finish),
-                    report.data_requests(),
+                    Action::RiskReport(report),
                     busy,
-                    move |series| {
-                        let result = finance::risk_report(&report, &series)?;
-                        let words = risk_words(&result.summary());
-                        Ok((words, FinanceResult::Risk(Box::new(result))))
+                    |result| match result {
+                        FinanceOutcome::Risk(r) => risk_words(&finance::risk_summary(r)),
+                        _ => String::new(),
                     },
                 );
             }
             Action::Backtest(test) => {
+                let (rule, symbol) = (test.trading_rule().describe(), test.symbol.clone());
+                let direction = finance::direction_word(test.direction);
                 run_finance(
                     (state, outcome, finish),
-                    vec![test.data_request()],
+                    Action::Backtest(test),
                     "Backtesting…".to_string(),
-                    move |mut series| {
-                        if series.is_empty() {
-                            return Err("no data".to_string());
-                        }
-                        let report = finance::backtest(&test, &series.remove(0))?;
-                        let words = backtest_words(
-                            &test.trading_rule().describe(),
-                            &test.symbol,
-                            finance::direction_word(test.direction),
+                    move |result| match result {
+                        FinanceOutcome::Backtest(report) => backtest_words(
+                            &rule,
+                            &symbol,
+                            direction,
                             &report.strategy,
                             &report.buy_and_hold,
-                        );
-                        Ok((words, FinanceResult::Backtest(Box::new(report))))
+                        ),
+                        _ => String::new(),
                     },
                 );
             }
@@ -422,9 +405,9 @@ pub fn ActionCard(
     };
     let outcome_view = move || {
         outcome.get().map(|result| match result {
-            FinanceResult::Portfolio(p) => finance::portfolio_view(&p).into_any(),
-            FinanceResult::Risk(r) => finance::risk_view(&r).into_any(),
-            FinanceResult::Backtest(b) => view! {
+            FinanceOutcome::Portfolio(p) => finance::portfolio_view(&p).into_any(),
+            FinanceOutcome::Risk(r) => finance::risk_view(&r).into_any(),
+            FinanceOutcome::Backtest(b) => view! {
                 <div>
                     {finance::backtest_view(&b)}
                     {equity_chart("strategy", &b.dates, &b.equity, &b.buy_and_hold_equity)}

@@ -37,6 +37,8 @@ pub const ENV_DAILY_TOKEN_BUDGET: &str = "MLTRAINER_DAILY_TOKEN_BUDGET";
 /// removing unimportant messages older than this many days (unset: only
 /// on request).
 pub const ENV_PRUNE_AFTER_DAYS: &str = "MLTRAINER_PRUNE_AFTER_DAYS";
+/// Environment variable: trial steps run at once on the server (1 to 64).
+pub const ENV_TRIAL_WORKERS: &str = "MLTRAINER_TRIAL_WORKERS";
 /// The data directory used when neither `--data-dir` nor `MLTRAINER_DATA_DIR` is given.
 pub const DEFAULT_DATA_DIR: &str = "mltrainer-data";
 /// Polygon's public API.
@@ -118,6 +120,8 @@ pub struct Config {
     pub coach: crate::coach::CoachSettings,
     /// Prune unimportant messages older than this many days, if set.
     pub prune_after_days: Option<u32>,
+    /// Trial steps run at once by the headless runner.
+    pub trial_workers: usize,
 }
 
 /// A secret from the environment: compared, never printed.
@@ -145,6 +149,7 @@ impl Default for Config {
             coach_env: crate::coach::env::CoachEnv::default(),
             coach: crate::coach::CoachSettings::default(),
             prune_after_days: None,
+            trial_workers: crate::trials::DEFAULT_WORKERS,
         }
     }
 }
@@ -230,6 +235,9 @@ pub enum ConfigError {
     /// A prune age that is not a whole number of days in range.
     #[error("{ENV_PRUNE_AFTER_DAYS} must be a whole number of days from 1 to 3650, not {0:?}")]
     InvalidPruneDays(String),
+    /// A trial worker count that is not a whole number in range.
+    #[error("{ENV_TRIAL_WORKERS} must be a whole number from 1 to 64, not {0:?}")]
+    InvalidTrialWorkers(String),
     /// A token budget that is not a whole number in range.
     #[error("{ENV_DAILY_TOKEN_BUDGET} must be a whole number from 1000 to 1000000000, not {0:?}")]
     InvalidTokenBudget(String),
@@ -347,6 +355,15 @@ impl Command {
                     .ok_or(ConfigError::InvalidPruneDays(value))?,
             ),
         };
+        let trial_workers = match text(ENV_TRIAL_WORKERS) {
+            None => crate::trials::DEFAULT_WORKERS,
+            Some(value) => value
+                .trim()
+                .parse::<usize>()
+                .ok()
+                .filter(|n| (1..=crate::trials::MAX_WORKERS).contains(n))
+                .ok_or(ConfigError::InvalidTrialWorkers(value))?,
+        };
         let coach_env = crate::coach::env::CoachEnv::capture(|name| text(name));
         Ok(Self::Serve(Config {
             addr,
@@ -363,6 +380,7 @@ impl Command {
             coach_env,
             coach,
             prune_after_days,
+            trial_workers,
         }))
     }
 

@@ -34,6 +34,7 @@ pub mod state;
 pub mod static_files;
 pub mod store;
 pub mod telemetry;
+pub mod trials;
 pub mod upstream;
 
 use axum::routing::get;
@@ -101,6 +102,7 @@ pub fn app(config: &Config) -> Result<Router, StartError> {
     if let Some(days) = config.prune_after_days {
         memory_upkeep::spawn(state.clone(), days);
     }
+    resume_trials(&state);
     let api = routes::router()
         .route(health::READY_PATH, get(health::readyz))
         .route("/metrics", get(metrics::metrics))
@@ -125,6 +127,22 @@ pub fn app(config: &Config) -> Result<Router, StartError> {
         ))
         .layer(telemetry::http_trace_layer());
     Ok(router)
+}
+
+/// Resumes the store's unfinished trials in the background, if a tokio
+/// runtime is running (it is whenever the server serves).
+pub fn resume_trials(state: &state::AppState) {
+    let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+        return;
+    };
+    let state = state.clone();
+    runtime.spawn(async move {
+        match state.trials.resume_all(&state).await {
+            Ok(0) => {}
+            Ok(count) => tracing::info!(count, "resumed unfinished trials"),
+            Err(problem) => tracing::error!(error = %problem.detail(), "cannot resume trials"),
+        }
+    });
 }
 
 /// Opens the store and builds the shared state for `config`.
@@ -185,5 +203,6 @@ pub fn build_state(config: &Config) -> Result<state::AppState, StartError> {
         data: std::sync::Arc::new(data_proxy::DataProxy::new(polygon, fred, stats)),
         metrics: std::sync::Arc::new(metrics::Metrics::default()),
         coach,
+        trials: trials::TrialRunner::new(config.trial_workers),
     })
 }

@@ -37,6 +37,11 @@ impl Problem {
         }
     }
 
+    /// What was wrong, for people.
+    pub fn detail(&self) -> &str {
+        &self.detail
+    }
+
     /// 429 with code `rate_limited` and a `retry-after` header.
     pub fn rate_limited(retry_after_s: u64) -> Self {
         let mut problem = Self::new(

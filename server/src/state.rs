@@ -37,6 +37,8 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// The coach: an LLM provider or the rule coach, and its limits.
     pub coach: Coach,
+    /// The headless trial runner.
+    pub trials: crate::trials::TrialRunner,
 }
 
 impl AppState {

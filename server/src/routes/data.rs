@@ -21,18 +21,34 @@ pub async fn get_data(
     query: Result<Query<DataRequest>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<DataResponse>, Problem> {
     let Query(request) = query.map_err(|rejection| Problem::invalid(rejection.body_text()))?;
-    let verdict = check_data_request(&state.rules, &request, today());
-    let detail = serde_json::to_value(&request).unwrap_or_default();
+    fetch_audited(&state, &session, &request, true).await.map(Json)
+}
+
+/// Serves `request` for `session` through the compliance gateway: the
+/// verdict first (a refusal is audited and answered 422, and never reaches
+/// a provider), then the per-user rate limit when `rate_limited`, then the
+/// data proxy; every answer and failure is audited with its provenance.
+/// The one fetch path of `/api/data` and of trial steps.
+pub async fn fetch_audited(
+    state: &AppState,
+    session: &Session,
+    request: &DataRequest,
+    rate_limited: bool,
+) -> Result<DataResponse, Problem> {
+    let verdict = check_data_request(&state.rules, request, today());
+    let detail = serde_json::to_value(request).unwrap_or_default();
     state.metrics.verdict("data.fetch", verdict.allowed);
     if !verdict.allowed {
-        return Err(state.refuse(&session, "data.fetch", verdict, detail).await);
+        return Err(state.refuse(session, "data.fetch", verdict, detail).await);
     }
-    state
-        .limits
-        .expensive(&format!("user:{}", session.user_id))?;
+    if rate_limited {
+        state
+            .limits
+            .expensive(&format!("user:{}", session.user_id))?;
+    }
     let fetched = state
         .data
-        .fetch(&state.store, session.user_id, &request)
+        .fetch(&state.store, session.user_id, request)
         .await;
     let fetched = match fetched {
         Ok(fetched) => fetched,
@@ -61,11 +77,11 @@ pub async fn get_data(
             "last": provenance.last.to_string(),
         }));
     state.audit(event).await?;
-    Ok(Json(DataResponse {
+    Ok(DataResponse {
         verdict,
         cached: fetched.cached,
         series: fetched.series,
-    }))
+    })
 }
 
 /// `GET /api/data/bundled`: the bundled datasets with provenance.

@@ -6,11 +6,12 @@ mod audit;
 mod auth;
 mod chat;
 mod compliance;
-mod data;
+pub mod data;
 mod goal;
 pub mod json;
 pub mod memory;
-mod results;
+pub mod results;
+mod trials;
 mod uploads;
 
 use axum::extract::DefaultBodyLimit;
@@ -38,6 +39,9 @@ pub fn router() -> Router<AppState> {
             "/api/results",
             get(results::list_results).post(results::record),
         )
+        .route("/api/trials", get(trials::list).post(trials::start))
+        .route("/api/trials/{id}", get(trials::detail))
+        .route("/api/trials/{id}/cancel", post(trials::cancel))
         .route("/api/data", get(data::get_data))
         .route("/api/data/bundled", get(data::bundled))
         .route(

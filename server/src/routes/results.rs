@@ -48,17 +48,31 @@ pub async fn record(
     }
     let stored = state
         .store
-        .write(move |tx| {
-            let stored = results::insert(tx, session.user_id, &record, &verdict, now_ms())?;
-            audit::append(
-                tx,
-                &AuditEvent::new(Some(session.user_id), &session.username, "result.record")
-                    .verdict(&verdict)
-                    .provenance(&record.data_hash)
-                    .detail(serde_json::json!({ "result_id": stored.id, "run": detail })),
-            )?;
-            Ok::<_, Problem>(stored)
-        })
+        .write(move |tx| insert_audited(tx, &session, &record, &verdict).map_err(Problem::from))
         .await?;
     Ok((StatusCode::CREATED, Json(stored)))
+}
+
+/// Stores an allowed `record` for `session` with its `result.record` audit
+/// entry, inside the caller's transaction: the one write path of
+/// `POST /api/results` and of trial steps.
+pub fn insert_audited(
+    tx: &rusqlite::Transaction<'_>,
+    session: &Session,
+    record: &ResultRecord,
+    verdict: &shared::compliance::Verdict,
+) -> Result<StoredResult, crate::store::StoreError> {
+    let stored = results::insert(tx, session.user_id, record, verdict, now_ms())?;
+    let run = serde_json::json!({
+        "model": record.model, "family": record.family, "source": record.source,
+        "symbol": record.symbol, "seed": record.seed,
+    });
+    audit::append(
+        tx,
+        &AuditEvent::new(Some(session.user_id), &session.username, "result.record")
+            .verdict(verdict)
+            .provenance(&record.data_hash)
+            .detail(serde_json::json!({ "result_id": stored.id, "run": run })),
+    )?;
+    Ok(stored)
 }

@@ -187,6 +187,54 @@ CREATE TABLE conversation_notes (
 CREATE INDEX conversation_notes_by_conversation ON conversation_notes (user_id, conversation_id, id);
 "#,
     },
+    Migration {
+        version: 3,
+        name: "trials, trial steps, trial events",
+        sql: r#"
+CREATE TABLE trials (
+    id               INTEGER PRIMARY KEY,
+    user_id          INTEGER NOT NULL REFERENCES users(id),
+    name             TEXT NOT NULL,
+    plan             TEXT NOT NULL,
+    status           TEXT NOT NULL CHECK (status IN
+                         ('running', 'cancelling', 'succeeded', 'failed', 'cancelled')),
+    last_seq         INTEGER NOT NULL,
+    created_at       INTEGER NOT NULL,
+    finished_at      INTEGER
+);
+CREATE INDEX trials_by_user ON trials (user_id, id);
+CREATE INDEX trials_unfinished ON trials (status) WHERE status IN ('running', 'cancelling');
+
+CREATE TABLE trial_steps (
+    trial_id    INTEGER NOT NULL REFERENCES trials(id),
+    user_id     INTEGER NOT NULL REFERENCES users(id),
+    position    INTEGER NOT NULL,
+    step_id     TEXT NOT NULL,
+    action      TEXT NOT NULL,
+    status      TEXT NOT NULL CHECK (status IN
+                    ('pending', 'running', 'succeeded', 'failed', 'cancelled')),
+    summary     TEXT,
+    output      TEXT,
+    error       TEXT,
+    updated_at  INTEGER NOT NULL,
+    PRIMARY KEY (trial_id, step_id)
+);
+CREATE INDEX trial_steps_by_user ON trial_steps (user_id, trial_id, position);
+
+-- One row per event, numbered per trial from 1: a client replays from the
+-- last sequence number it saw.
+CREATE TABLE trial_events (
+    trial_id    INTEGER NOT NULL REFERENCES trials(id),
+    user_id     INTEGER NOT NULL REFERENCES users(id),
+    seq         INTEGER NOT NULL,
+    kind        TEXT NOT NULL,
+    body        TEXT NOT NULL,
+    created_at  INTEGER NOT NULL,
+    PRIMARY KEY (trial_id, seq)
+);
+CREATE INDEX trial_events_by_user ON trial_events (user_id, trial_id, seq);
+"#,
+    },
 ];
 
 /// The newest version this build knows.

@@ -21,6 +21,7 @@ pub mod migrations;
 pub mod notes;
 pub mod results;
 pub mod tokens;
+pub mod trials;
 pub mod uploads;
 pub mod users;
 

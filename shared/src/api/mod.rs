@@ -11,6 +11,7 @@ mod chat;
 mod data;
 mod goal;
 mod results;
+mod trial;
 
 pub use audit::{AuditEntry, AuditPage, AuditQuery, BrokenLink, ChainReport};
 pub use auth::{LoginRequest, Me, RefreshRequest, Role, TokenPair};
@@ -22,6 +23,9 @@ pub use chat::{
 pub use data::{DataRequest, DataResponse, DatasetSummary, UploadSummary};
 pub use goal::{Goal, GoalRequest, GoalState};
 pub use results::{ParamValue, ResultRecord, StoredResult};
+pub use trial::{
+    TrialDetail, TrialQuery, TrialStatus, TrialStepView, TrialSummary, TRIAL_EVENTS_PAGE,
+};
 
 use serde::{Deserialize, Serialize};
 

@@ -1,0 +1,295 @@
+//! The headless trial runner: trials run on the server with no browser
+//! open. [`TrialRunner::start`] validates a plan, stores the trial with its
+//! first event and its audit entry in one transaction, and spawns its
+//! driver (see [`driver`]); steps wait in a queue for one of a bounded
+//! number of workers (`MLTRAINER_TRIAL_WORKERS`) and run on blocking
+//! threads (see [`steps`]). [`TrialRunner::cancel`] sets the trial's cancel
+//! flag, which running steps check between units of work, and marks it
+//! cancelling in the store (a `trial cancel` from the CLI only does the
+//! latter; the driver polls for it). [`TrialRunner::resume_all`] picks up
+//! every unfinished trial at start: steps that were running run again.
+//!
+//! Must not decide what a plan means (that is `shared::trial`) or answer
+//! HTTP (that is `routes::trials`).
+
+pub mod driver;
+pub mod steps;
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+
+use axum::http::StatusCode;
+use shared::actions::ActionContext;
+use shared::api::{TrialStatus, TrialSummary};
+use shared::trial::{Plan, TrialState};
+use tokio::sync::Semaphore;
+use tokio::task::JoinHandle;
+
+use crate::auth::Session;
+use crate::problem::Problem;
+use crate::state::{today, AppState};
+use crate::store::audit::{self, AuditEvent};
+use crate::store::{now_ms, trials, users, StoreError};
+
+/// Workers when `MLTRAINER_TRIAL_WORKERS` is not set.
+pub const DEFAULT_WORKERS: usize = 2;
+/// Most workers `MLTRAINER_TRIAL_WORKERS` may ask for.
+pub const MAX_WORKERS: usize = 64;
+
+/// The runner: the worker pool and the cancel flags of running trials.
+/// Cheap to clone.
+#[derive(Clone)]
+pub struct TrialRunner {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    workers: Arc<Semaphore>,
+    count: usize,
+    cancels: Mutex<HashMap<i64, Arc<AtomicBool>>>,
+}
+
+impl std::fmt::Debug for TrialRunner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TrialRunner")
+            .field("workers", &self.inner.count)
+            .finish()
+    }
+}
+
+/// A trial just started: its summary and its driver's task.
+#[derive(Debug)]
+pub struct Started {
+    /// The stored trial.
+    pub summary: TrialSummary,
+    /// The driver; it ends when the trial ends.
+    pub driver: JoinHandle<()>,
+}
+
+impl TrialRunner {
+    /// A runner with `workers` step workers (at least 1).
+    pub fn new(workers: usize) -> TrialRunner {
+        let count = workers.clamp(1, MAX_WORKERS);
+        TrialRunner {
+            inner: Arc::new(Inner {
+                workers: Arc::new(Semaphore::new(count)),
+                count,
+                cancels: Mutex::new(HashMap::new()),
+            }),
+        }
+    }
+
+    /// The number of step workers.
+    pub fn workers(&self) -> usize {
+        self.inner.count
+    }
+
+    /// Validates `plan` (422 `invalid_plan` naming the step and the reason,
+    /// audited), stores the trial, its first event and a `trial.start`
+    /// audit entry in one transaction, and spawns its driver.
+    pub async fn start(
+        &self,
+        state: &AppState,
+        session: &Session,
+        plan: Plan,
+    ) -> Result<Started, Problem> {
+        let ctx = ActionContext {
+            rules: &state.rules,
+            today: today(),
+        };
+        let valid = match plan.validate(&ctx) {
+            Ok(valid) => valid,
+            Err(error) => {
+                let event = AuditEvent::new(Some(session.user_id), &session.username, "trial.refused")
+                    .detail(serde_json::json!({
+                        "name": plan.name, "step": error.step, "index": error.index,
+                        "field": error.field, "rule_id": error.rule_id, "reason": error.reason,
+                    }));
+                state.audit(event).await?;
+                return Err(Problem::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "invalid_plan",
+                    error.to_string(),
+                ));
+            }
+        };
+        let mut trial = TrialState::new(valid);
+        let events = trial.start();
+        let owner = session.clone();
+        let stored_plan = plan.clone();
+        let summary = state
+            .store
+            .write(move |tx| {
+                let id = trials::create(tx, owner.user_id, &stored_plan, &events, now_ms())?;
+                audit::append(
+                    tx,
+                    &AuditEvent::new(Some(owner.user_id), &owner.username, "trial.start").detail(
+                        serde_json::json!({
+                            "trial_id": id, "name": stored_plan.name,
+                            "steps": stored_plan.steps.len(),
+                            "actions": stored_plan.steps.iter()
+                                .map(|s| s.action.tool_name()).collect::<Vec<_>>(),
+                        }),
+                    ),
+                )?;
+                trials::summary(tx, owner.user_id, id)?
+                    .ok_or_else(|| StoreError::Corrupt("the new trial is missing".into()))
+                    .map_err(Problem::from)
+            })
+            .await?;
+        let driver = self.spawn(state, session, summary.id, trial);
+        Ok(Started { summary, driver })
+    }
+
+    /// Cancels `session`'s trial `trial_id`: marks it cancelling (audited
+    /// as `trial.cancel`) and sets its cancel flag. 404 if it is not
+    /// theirs; a finished trial is answered as it is.
+    pub async fn cancel(
+        &self,
+        state: &AppState,
+        session: &Session,
+        trial_id: i64,
+    ) -> Result<TrialSummary, Problem> {
+        let owner = session.clone();
+        let summary = state
+            .store
+            .write(move |tx| {
+                let before = trials::request_cancel(tx, owner.user_id, trial_id)?;
+                let Some(before) = before else {
+                    return Err(Problem::not_found(format!("no trial {trial_id}")));
+                };
+                if before == TrialStatus::Running {
+                    audit::append(
+                        tx,
+                        &AuditEvent::new(Some(owner.user_id), &owner.username, "trial.cancel")
+                            .detail(serde_json::json!({ "trial_id": trial_id })),
+                    )?;
+                }
+                trials::summary(tx, owner.user_id, trial_id)?
+                    .ok_or_else(|| Problem::not_found(format!("no trial {trial_id}")))
+            })
+            .await?;
+        if let Some(flag) = self.flag(trial_id) {
+            flag.store(true, Ordering::SeqCst);
+        }
+        Ok(summary)
+    }
+
+    /// Resumes every unfinished trial in the store (at start): finished
+    /// steps keep their outcome, running ones run again. Returns how many.
+    pub async fn resume_all(&self, state: &AppState) -> Result<usize, Problem> {
+        let unfinished = state
+            .store
+            .read(|c| trials::unfinished(c).map_err(Problem::from))
+            .await?;
+        let mut resumed = 0;
+        for trial in unfinished {
+            match self.resume(state, trial).await {
+                Ok(()) => resumed += 1,
+                Err(problem) => tracing::error!(
+                    trial_id = trial.trial_id,
+                    error = %problem.detail(),
+                    "cannot resume the trial"
+                ),
+            }
+        }
+        Ok(resumed)
+    }
+
+    async fn resume(&self, state: &AppState, trial: trials::Unfinished) -> Result<(), Problem> {
+        let trials::Unfinished { trial_id, user_id } = trial;
+        let (user, record) = state
+            .store
+            .read(move |c| {
+                Ok::<_, Problem>((
+                    users::by_id(c, user_id)?,
+                    trials::record(c, user_id, trial_id)?,
+                ))
+            })
+            .await?;
+        let (Some(user), Some(record)) = (user, record) else {
+            return Err(Problem::not_found(format!("no trial {trial_id}")));
+        };
+        let session = Session {
+            user_id,
+            username: user.username,
+            role: user.role,
+            local: user.is_local,
+        };
+        let valid = record
+            .plan
+            .check_graph()
+            .map_err(|e| Problem::internal(&e))?;
+        let (mut trial, mut events) =
+            TrialState::resume(valid, &record.finished, &record.interrupted, record.last_seq)
+                .map_err(|e| Problem::internal(&e))?;
+        if record.status == TrialStatus::Cancelling {
+            events.extend(trial.cancel());
+        }
+        let owner = session.clone();
+        let rerun = record.interrupted.clone();
+        let finished = trial.outcome();
+        state
+            .store
+            .write(move |tx| {
+                trials::apply(tx, owner.user_id, trial_id, &events, None, now_ms())?;
+                audit::append(
+                    tx,
+                    &AuditEvent::new(Some(owner.user_id), &owner.username, "trial.resume")
+                        .detail(serde_json::json!({ "trial_id": trial_id, "rerun": rerun })),
+                )?;
+                if let Some(outcome) = finished {
+                    audit::append(tx, &driver::end_event(&owner, trial_id, outcome))?;
+                }
+                Ok::<_, Problem>(())
+            })
+            .await?;
+        if trial.outcome().is_none() {
+            self.spawn(state, &session, trial_id, trial);
+        }
+        Ok(())
+    }
+
+    /// The cancel flag of a trial this runner is driving.
+    fn flag(&self, trial_id: i64) -> Option<Arc<AtomicBool>> {
+        self.inner
+            .cancels
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(&trial_id)
+            .cloned()
+    }
+
+    fn spawn(
+        &self,
+        state: &AppState,
+        session: &Session,
+        trial_id: i64,
+        trial: TrialState,
+    ) -> JoinHandle<()> {
+        let cancel = Arc::new(AtomicBool::new(false));
+        self.inner
+            .cancels
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(trial_id, Arc::clone(&cancel));
+        let driver = driver::Driver {
+            state: state.clone(),
+            session: session.clone(),
+            trial_id,
+            cancel,
+            workers: Arc::clone(&self.inner.workers),
+        };
+        let runner = self.clone();
+        tokio::spawn(async move {
+            driver.run(trial).await;
+            runner
+                .inner
+                .cancels
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .remove(&trial_id);
+        })
+    }
+}

@@ -1,7 +1,8 @@
 //! The administrative subcommands: `migrate`, `user create`,
-//! `user reset-password`, `audit verify`. Each opens the store, does one
-//! thing in one transaction (audited where it changes something), prints
-//! the outcome and exits.
+//! `user reset-password`, `audit verify`, and `trial run|list|cancel`.
+//! Each opens the store, does one thing in one transaction (audited where
+//! it changes something), prints the outcome and exits; `trial run` drives
+//! a trial with the server's runner to its end, printing its events.
 
 use std::io::BufRead as _;
 use std::path::Path;
@@ -31,6 +32,12 @@ pub enum AdminError {
     /// The account name is taken or invalid.
     #[error("{0}")]
     Username(String),
+    /// A trial could not be started, found or cancelled.
+    #[error("{0}")]
+    Trial(String),
+    /// The server's state could not be built.
+    #[error(transparent)]
+    Start(#[from] Box<crate::StartError>),
     /// The chain does not verify.
     #[error("the audit chain is broken at entry #{seq}: {reason}")]
     BrokenChain {
@@ -147,4 +154,135 @@ fn read_password() -> Result<String, AdminError> {
         return Err(AdminError::NoPassword);
     }
     Ok(line)
+}
+
+/// Runs a `trial` subcommand with `config`; returns whether it succeeded
+/// (`trial run`: every step succeeded). Prints to stdout as it goes.
+pub fn run_trial(
+    command: &crate::config::TrialCommand,
+    config: &crate::Config,
+) -> Result<bool, AdminError> {
+    use crate::config::TrialCommand;
+    let runtime = tokio::runtime::Runtime::new()
+        .map_err(|error| AdminError::Trial(format!("cannot start the runtime: {error}")))?;
+    runtime.block_on(async {
+        let state = crate::build_state(config).map_err(Box::new)?;
+        match command {
+            TrialCommand::Run { plan, username } => {
+                let session = trial_session(&state, username.as_deref()).await?;
+                run_plan(&state, &session, plan).await
+            }
+            TrialCommand::List { username } => {
+                let session = trial_session(&state, username.as_deref()).await?;
+                let user_id = session.user_id;
+                let list = state
+                    .store
+                    .read(move |c| crate::store::trials::list(c, user_id, 500))
+                    .await?;
+                for trial in list {
+                    println!(
+                        "{}\t{}\t{}/{}\t{}\t{}",
+                        trial.id,
+                        trial.status.as_str(),
+                        trial.steps_done,
+                        trial.steps_total,
+                        trial.created_at,
+                        trial.name
+                    );
+                }
+                Ok(true)
+            }
+            TrialCommand::Cancel { id, username } => {
+                let session = trial_session(&state, username.as_deref()).await?;
+                let id = *id;
+                let summary = state
+                    .store
+                    .write(move |tx| crate::trials::request_cancel(tx, &session, id))
+                    .await
+                    .map_err(|problem| AdminError::Trial(problem.detail().to_string()))?;
+                println!("trial {} is {}", summary.id, summary.status.as_str());
+                Ok(true)
+            }
+        }
+    })
+}
+
+/// The session a `trial` subcommand acts for: the named account, else
+/// local mode's user.
+async fn trial_session(
+    state: &crate::state::AppState,
+    username: Option<&str>,
+) -> Result<crate::auth::Session, AdminError> {
+    let Some(name) = username else {
+        return state.local_user.clone().ok_or_else(|| {
+            AdminError::Trial("accounts exist: name one with --username NAME".to_string())
+        });
+    };
+    let name = name.to_string();
+    let user = state
+        .store
+        .read(move |c| users::by_name(c, &name))
+        .await?
+        .filter(|user| !user.is_local)
+        .ok_or_else(|| AdminError::Trial(format!("no account called {username:?}")))?;
+    Ok(crate::auth::Session {
+        user_id: user.id,
+        username: user.username,
+        role: user.role,
+        local: false,
+    })
+}
+
+/// Starts the plan in `path` and prints its events (JSON lines) until it
+/// ends; true when it succeeded.
+async fn run_plan(
+    state: &crate::state::AppState,
+    session: &crate::auth::Session,
+    path: &Path,
+) -> Result<bool, AdminError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|error| AdminError::Trial(format!("cannot read {}: {error}", path.display())))?;
+    let plan = shared::trial::Plan::from_json(&text)
+        .map_err(|error| AdminError::Trial(format!("{}: {error}", path.display())))?;
+    if !session.role.can_write() {
+        return Err(AdminError::Trial(format!(
+            "{} is a viewer and cannot start trials",
+            session.username
+        )));
+    }
+    let started = state
+        .trials
+        .start(state, session, plan)
+        .await
+        .map_err(|problem| AdminError::Trial(problem.detail().to_string()))?;
+    let (user_id, trial_id) = (session.user_id, started.summary.id);
+    println!("trial {trial_id} started");
+    let mut driver = started.driver;
+    let mut after = 0u64;
+    let mut done = false;
+    loop {
+        if !done {
+            done = tokio::time::timeout(std::time::Duration::from_millis(200), &mut driver)
+                .await
+                .is_ok();
+        }
+        let events = state
+            .store
+            .read(move |c| crate::store::trials::events_after(c, user_id, trial_id, after, 1000))
+            .await?;
+        for event in &events {
+            println!("{}", serde_json::to_string(event).unwrap_or_default());
+            after = event.seq;
+        }
+        if done && events.is_empty() {
+            break;
+        }
+    }
+    let summary = state
+        .store
+        .read(move |c| crate::store::trials::summary(c, user_id, trial_id))
+        .await?
+        .ok_or_else(|| AdminError::Trial(format!("trial {trial_id} is missing")))?;
+    println!("trial {trial_id} {}", summary.status.as_str());
+    Ok(summary.status == shared::api::TrialStatus::Succeeded)
 }

@@ -60,6 +60,13 @@ Usage: mltrainer-server [--addr IP:PORT] [--dist DIR] [--data-dir DIR]
        mltrainer-server user create --username NAME --role viewer|analyst|admin [--data-dir DIR]
        mltrainer-server user reset-password --username NAME [--data-dir DIR]
        mltrainer-server audit verify [--data-dir DIR]
+       mltrainer-server trial run PLAN.json [--username NAME] [--data-dir DIR]
+       mltrainer-server trial list [--username NAME] [--data-dir DIR]
+       mltrainer-server trial cancel ID [--username NAME] [--data-dir DIR]
+
+`trial run` runs a plan to its end in the foreground, printing its events
+as JSON lines; it exits 1 unless every step succeeded. Without --username
+it runs as local mode's user (only when there are no accounts).
 
 Passwords for `user` commands are read from MLTRAINER_PASSWORD, else from
 the first line of stdin; at least 12 characters.
@@ -86,6 +93,7 @@ Environment:
   MLTRAINER_LLM_PROVIDER    anthropic|openai|rules: force one when several are set
                             (with none configured, the built-in rule coach answers)
   MLTRAINER_DAILY_TOKEN_BUDGET  coach tokens per user per UTC day [default: 200000]
+  MLTRAINER_TRIAL_WORKERS   trial steps run at once by the server [default: 2, at most 64]
   MLTRAINER_PRUNE_AFTER_DAYS    summarise and prune unimportant messages older than this,
                             every six hours [default: only on request]
   RUST_LOG                  log filter, e.g. debug or server=debug,tower_http=debug [default: info]
@@ -175,6 +183,30 @@ pub enum Admin {
     VerifyAudit,
 }
 
+/// A `trial` subcommand.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TrialCommand {
+    /// Run the plan in this file to its end, in the foreground.
+    Run {
+        /// The plan's JSON file.
+        plan: PathBuf,
+        /// Whose trial it is (default: local mode's user).
+        username: Option<String>,
+    },
+    /// List the user's trials.
+    List {
+        /// Whose trials (default: local mode's user).
+        username: Option<String>,
+    },
+    /// Cancel a trial.
+    Cancel {
+        /// The trial's id.
+        id: i64,
+        /// Whose trial (default: local mode's user).
+        username: Option<String>,
+    },
+}
+
 /// What the command line asks for.
 // One value per process, parsed once: the size difference costs nothing.
 #[allow(clippy::large_enum_variant)]
@@ -186,6 +218,14 @@ pub enum Command {
     Help,
     /// Print the version and exit successfully.
     Version,
+    /// Run a `trial` subcommand with this configuration (its data
+    /// directory, providers and limits).
+    Trial {
+        /// What to do.
+        trial: TrialCommand,
+        /// The configuration, as for serving.
+        config: Config,
+    },
     /// Run an administrative subcommand on the store in `data_dir`.
     Admin {
         /// What to do.
@@ -285,11 +325,15 @@ impl Command {
             .clone()
             .or_else(|| env(ENV_DATA_DIR))
             .map_or_else(|| PathBuf::from(DEFAULT_DATA_DIR), PathBuf::from);
-        if !words.is_empty() {
+        let trial = match words.first().map(String::as_str) {
+            Some("trial") => Some(parse_trial(&words, &flags)?),
+            _ => None,
+        };
+        if trial.is_none() && !words.is_empty() {
             let admin = parse_admin(&words, &flags)?;
             return Ok(Self::Admin { admin, data_dir });
         }
-        if flags.username.is_some() || flags.role.is_some() {
+        if trial.is_none() && (flags.username.is_some() || flags.role.is_some()) {
             return Err(ConfigError::BadSubcommand(
                 "--username and --role belong to the user subcommands".into(),
             ));
@@ -365,7 +409,7 @@ impl Command {
                 .ok_or(ConfigError::InvalidTrialWorkers(value))?,
         };
         let coach_env = crate::coach::env::CoachEnv::capture(|name| text(name));
-        Ok(Self::Serve(Config {
+        let config = Config {
             addr,
             dist,
             allow_public,
@@ -381,7 +425,11 @@ impl Command {
             coach,
             prune_after_days,
             trial_workers,
-        }))
+        };
+        Ok(match trial {
+            Some(trial) => Self::Trial { trial, config },
+            None => Self::Serve(config),
+        })
     }
 
     /// Parses the process's own arguments and environment.
@@ -498,6 +546,36 @@ fn parse_admin(words: &[String], flags: &Flags) -> Result<Admin, ConfigError> {
     }
 }
 
+fn parse_trial(words: &[String], flags: &Flags) -> Result<TrialCommand, ConfigError> {
+    if flags.role.is_some() {
+        return Err(ConfigError::BadSubcommand(
+            "--role belongs to the user subcommands".into(),
+        ));
+    }
+    let username = flags
+        .username
+        .as_ref()
+        .map(|name| name.to_string_lossy().trim().to_string())
+        .filter(|name| !name.is_empty());
+    let words: Vec<&str> = words.iter().map(String::as_str).collect();
+    match words.as_slice() {
+        ["trial", "run", plan] => Ok(TrialCommand::Run {
+            plan: PathBuf::from(plan),
+            username,
+        }),
+        ["trial", "list"] => Ok(TrialCommand::List { username }),
+        ["trial", "cancel", id] => {
+            let id = id.parse::<i64>().ok().filter(|id| *id > 0).ok_or_else(|| {
+                ConfigError::BadSubcommand(format!("trial cancel takes a trial id, not {id:?}"))
+            })?;
+            Ok(TrialCommand::Cancel { id, username })
+        }
+        _ => Err(ConfigError::BadSubcommand(
+            "use trial run PLAN.json, trial list or trial cancel ID".into(),
+        )),
+    }
+}
+
 /// Parses `IP:PORT`, also accepting `localhost:PORT` as `127.0.0.1:PORT`.
 fn parse_addr(value: &OsStr, origin: &'static str) -> Result<SocketAddr, ConfigError> {
     let text = value.to_str().ok_or(ConfigError::NotUtf8 { origin })?;
@@ -536,6 +614,56 @@ mod tests {
             Ok(Command::Serve(config)) => config,
             other => panic!("expected a config, got {other:?}"),
         }
+    }
+
+    #[test]
+    fn trial_subcommands_parse_with_the_serving_config() {
+        match parse(
+            &["trial", "run", "plan.json", "--username", "ann"],
+            &[(ENV_TRIAL_WORKERS, "3")],
+        ) {
+            Ok(Command::Trial { trial, config }) => {
+                assert_eq!(
+                    trial,
+                    TrialCommand::Run {
+                        plan: PathBuf::from("plan.json"),
+                        username: Some("ann".into())
+                    }
+                );
+                assert_eq!(config.trial_workers, 3);
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+        assert!(matches!(
+            parse(&["trial", "cancel", "7"], &[]),
+            Ok(Command::Trial {
+                trial: TrialCommand::Cancel {
+                    id: 7,
+                    username: None
+                },
+                ..
+            })
+        ));
+        assert!(matches!(
+            parse(&["trial", "list"], &[]),
+            Ok(Command::Trial {
+                trial: TrialCommand::List { .. },
+                ..
+            })
+        ));
+        assert!(matches!(
+            parse(&["trial", "cancel", "x"], &[]),
+            Err(ConfigError::BadSubcommand(_))
+        ));
+        assert!(matches!(
+            parse(&["trial"], &[]),
+            Err(ConfigError::BadSubcommand(_))
+        ));
+        assert_eq!(
+            parse(&[], &[(ENV_TRIAL_WORKERS, "0")]),
+            Err(ConfigError::InvalidTrialWorkers("0".into()))
+        );
+        assert_eq!(serve(&[], &[]).trial_workers, 2);
     }
 
     #[test]

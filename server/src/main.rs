@@ -38,6 +38,14 @@ fn main() -> ExitCode {
                 Err(error) => fail(&error, 1),
             };
         }
+        Ok(Command::Trial { trial, config }) => {
+            server::telemetry::init();
+            return match server::admin::run_trial(&trial, &config) {
+                Ok(true) => ExitCode::SUCCESS,
+                Ok(false) => ExitCode::from(1),
+                Err(error) => fail(&error, 1),
+            };
+        }
         Err(error) => return fail(&error, 2),
     };
     server::telemetry::init();

@@ -21,7 +21,9 @@ pub async fn get_data(
     query: Result<Query<DataRequest>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<DataResponse>, Problem> {
     let Query(request) = query.map_err(|rejection| Problem::invalid(rejection.body_text()))?;
-    fetch_audited(&state, &session, &request, true).await.map(Json)
+    fetch_audited(&state, &session, &request, true)
+        .await
+        .map(Json)
 }
 
 /// Serves `request` for `session` through the compliance gateway: the

@@ -9,9 +9,7 @@
 
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use shared::api::{TrialDetail, TrialStatus, TrialStepView, TrialSummary, TRIAL_EVENTS_PAGE};
-use shared::trial::{
-    EventKind, FinishedStep, Plan, StepOutcome, StepStatus, TrialEvent,
-};
+use shared::trial::{EventKind, FinishedStep, Plan, StepOutcome, StepStatus, TrialEvent};
 
 use super::{rfc3339, StoreError};
 
@@ -290,7 +288,12 @@ pub fn events_after(
          ORDER BY seq LIMIT ?4",
     )?;
     let rows = statement.query_map(
-        params![user_id, trial_id, i64::try_from(after).unwrap_or(i64::MAX), limit],
+        params![
+            user_id,
+            trial_id,
+            i64::try_from(after).unwrap_or(i64::MAX),
+            limit
+        ],
         |row| row.get::<_, String>(0),
     )?;
     rows.map(|body| serde_json::from_str(&body?).map_err(corrupt))

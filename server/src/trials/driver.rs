@@ -59,9 +59,8 @@ pub struct Driver {
 
 /// The audit entry of a trial's end.
 pub fn end_event(session: &Session, trial_id: i64, outcome: TrialOutcome) -> AuditEvent {
-    AuditEvent::new(Some(session.user_id), &session.username, "trial.end").detail(
-        serde_json::json!({ "trial_id": trial_id, "outcome": outcome.as_str() }),
-    )
+    AuditEvent::new(Some(session.user_id), &session.username, "trial.end")
+        .detail(serde_json::json!({ "trial_id": trial_id, "outcome": outcome.as_str() }))
 }
 
 impl Driver {

@@ -37,6 +37,29 @@ pub const DEFAULT_WORKERS: usize = 2;
 /// Most workers `MLTRAINER_TRIAL_WORKERS` may ask for.
 pub const MAX_WORKERS: usize = 64;
 
+/// Marks `session`'s trial `trial_id` cancelling inside `tx`, audited as
+/// `trial.cancel` (the driver, or the next start, finishes the cancel);
+/// 404 if it is not theirs. The one cancel path of the API and the CLI.
+pub fn request_cancel(
+    tx: &rusqlite::Transaction<'_>,
+    session: &Session,
+    trial_id: i64,
+) -> Result<TrialSummary, Problem> {
+    let before = trials::request_cancel(tx, session.user_id, trial_id)?;
+    let Some(before) = before else {
+        return Err(Problem::not_found(format!("no trial {trial_id}")));
+    };
+    if before == TrialStatus::Running {
+        audit::append(
+            tx,
+            &AuditEvent::new(Some(session.user_id), &session.username, "trial.cancel")
+                .detail(serde_json::json!({ "trial_id": trial_id })),
+        )?;
+    }
+    trials::summary(tx, session.user_id, trial_id)?
+        .ok_or_else(|| Problem::not_found(format!("no trial {trial_id}")))
+}
+
 /// The runner: the worker pool and the cancel flags of running trials.
 /// Cheap to clone.
 #[derive(Clone)]
@@ -101,11 +124,12 @@ impl TrialRunner {
         let valid = match plan.validate(&ctx) {
             Ok(valid) => valid,
             Err(error) => {
-                let event = AuditEvent::new(Some(session.user_id), &session.username, "trial.refused")
-                    .detail(serde_json::json!({
-                        "name": plan.name, "step": error.step, "index": error.index,
-                        "field": error.field, "rule_id": error.rule_id, "reason": error.reason,
-                    }));
+                let event =
+                    AuditEvent::new(Some(session.user_id), &session.username, "trial.refused")
+                        .detail(serde_json::json!({
+                            "name": plan.name, "step": error.step, "index": error.index,
+                            "field": error.field, "rule_id": error.rule_id, "reason": error.reason,
+                        }));
                 state.audit(event).await?;
                 return Err(Problem::new(
                     StatusCode::UNPROCESSABLE_ENTITY,
@@ -154,21 +178,7 @@ impl TrialRunner {
         let owner = session.clone();
         let summary = state
             .store
-            .write(move |tx| {
-                let before = trials::request_cancel(tx, owner.user_id, trial_id)?;
-                let Some(before) = before else {
-                    return Err(Problem::not_found(format!("no trial {trial_id}")));
-                };
-                if before == TrialStatus::Running {
-                    audit::append(
-                        tx,
-                        &AuditEvent::new(Some(owner.user_id), &owner.username, "trial.cancel")
-                            .detail(serde_json::json!({ "trial_id": trial_id })),
-                    )?;
-                }
-                trials::summary(tx, owner.user_id, trial_id)?
-                    .ok_or_else(|| Problem::not_found(format!("no trial {trial_id}")))
-            })
+            .write(move |tx| request_cancel(tx, &owner, trial_id))
             .await?;
         if let Some(flag) = self.flag(trial_id) {
             flag.store(true, Ordering::SeqCst);
@@ -221,9 +231,13 @@ impl TrialRunner {
             .plan
             .check_graph()
             .map_err(|e| Problem::internal(&e))?;
-        let (mut trial, mut events) =
-            TrialState::resume(valid, &record.finished, &record.interrupted, record.last_seq)
-                .map_err(|e| Problem::internal(&e))?;
+        let (mut trial, mut events) = TrialState::resume(
+            valid,
+            &record.finished,
+            &record.interrupted,
+            record.last_seq,
+        )
+        .map_err(|e| Problem::internal(&e))?;
         if record.status == TrialStatus::Cancelling {
             events.extend(trial.cancel());
         }

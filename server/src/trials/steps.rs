@@ -143,7 +143,8 @@ fn lab_compute(
     from: Option<String>,
 ) -> Result<StepOutput, String> {
     let horizon = usize::try_from(lab.horizon).map_err(|e| e.to_string())?;
-    let data = build_dataset(series, &FeatureSpec::default(), horizon).map_err(|e| e.to_string())?;
+    let data =
+        build_dataset(series, &FeatureSpec::default(), horizon).map_err(|e| e.to_string())?;
     let config = lab.walk_forward();
     config
         .validate_for_horizon(horizon)
@@ -159,13 +160,22 @@ fn lab_compute(
         return Err("no catalog model fits this run's scope and target".to_string());
     }
     let provenance = series.provenance();
-    let (source, symbol) = (provenance.source.as_str(), provenance.symbol.clone());
+    // Results are recorded under the run's own source and dataset id (as
+    // the app's lab session does), not the provider's ticker.
+    let (source, symbol) = (lab.source.as_str(), lab.symbol.as_str());
     let cancelled = || ctx.cancelled();
     let outcomes = evaluate_many(&entries, &data, &config, &cancelled, &mut |progress| {
-        let word = if progress.result.is_ok() { "done" } else { "failed" };
+        let word = if progress.result.is_ok() {
+            "done"
+        } else {
+            "failed"
+        };
         (ctx.progress)(
             progress.done as f64 / progress.total.max(1) as f64,
-            format!("{} {word} ({}/{})", progress.name, progress.done, progress.total),
+            format!(
+                "{} {word} ({}/{})",
+                progress.name, progress.done, progress.total
+            ),
         );
     });
     if ctx.cancelled() {
@@ -176,7 +186,7 @@ fn lab_compute(
     for outcome in &outcomes {
         match &outcome.result {
             Ok(report) => {
-                let record = report.to_result_record(source, &symbol);
+                let record = report.to_result_record(source, symbol);
                 models.push(json!({"model": outcome.name, "metrics": record.metrics}));
                 results.push(record);
             }

@@ -113,7 +113,7 @@ impl Driver {
         if self.cancel.load(Ordering::SeqCst) {
             return Ok(true);
         }
-        if polls % STORE_POLLS != 0 {
+        if !polls.is_multiple_of(STORE_POLLS) {
             return Ok(false);
         }
         let (user_id, trial_id) = (self.session.user_id, self.trial_id);

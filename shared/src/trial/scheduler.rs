@@ -441,12 +441,12 @@ impl TrialState {
         let mut hit = vec![false; count];
         let mut queue = VecDeque::from([failed]);
         while let Some(node) = queue.pop_front() {
-            for step in 0..count {
-                if !hit[step]
+            for (step, seen) in hit.iter_mut().enumerate() {
+                if !*seen
                     && self.status[step] == StepStatus::Pending
                     && self.plan.inputs_of(step).contains(&node)
                 {
-                    hit[step] = true;
+                    *seen = true;
                     queue.push_back(step);
                 }
             }

@@ -434,3 +434,101 @@ fn parse_step_status(text: &str) -> Result<StepStatus, StoreError> {
 fn corrupt(error: serde_json::Error) -> StoreError {
     StoreError::Corrupt(error.to_string())
 }
+
+#[cfg(test)]
+mod tests {
+    use shared::api::Role;
+    use shared::trial::TrialState;
+
+    use super::*;
+    use crate::store::{users, Store};
+
+    fn plan() -> Plan {
+        Plan::from_value(serde_json::json!({"name": "p", "steps": [
+            {"id": "a", "action": {"action": "price_option", "right": "call", "spot": 100.0,
+                "strike": 100.0, "days": 30.0, "volatility": 0.2}},
+            {"id": "b", "inputs": ["a"], "action": {"action": "price_option", "right": "put",
+                "spot": 100.0, "strike": 100.0, "days": 30.0, "volatility": 0.2}},
+        ]}))
+        .unwrap()
+    }
+
+    #[tokio::test]
+    async fn events_drive_the_record_and_stay_with_their_owner() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let (ann, bob, id) = store
+            .write(|tx| {
+                let ann = users::create(tx, "ann", "h", Role::Analyst, false, 1)?;
+                let bob = users::create(tx, "bob", "h", Role::Analyst, false, 1)?;
+                let mut trial = TrialState::new(plan().check_graph().unwrap());
+                let mut events = trial.start();
+                let id = create(tx, ann, &plan(), &events, 1)?;
+                events = trial.started("a").unwrap();
+                apply(tx, ann, id, &events, None, 2)?;
+                let output = serde_json::json!({"price": 2.5});
+                events = trial
+                    .succeeded("a", serde_json::json!({"price": 2.5}))
+                    .unwrap();
+                apply(tx, ann, id, &events, Some(("a", &output)), 3)?;
+                events = trial.started("b").unwrap();
+                apply(tx, ann, id, &events, None, 4)?;
+                Ok::<_, StoreError>((ann, bob, id))
+            })
+            .await
+            .unwrap();
+        store
+            .read(move |c| {
+                let brief = summary(c, ann, id)?.unwrap();
+                assert_eq!((brief.steps_done, brief.steps_total), (1, 2));
+                assert_eq!(brief.last_seq, 4);
+                let resume = record(c, ann, id)?.unwrap();
+                assert_eq!(resume.interrupted, vec!["b".to_string()]);
+                assert_eq!(resume.finished.len(), 1);
+                assert_eq!(
+                    outputs(c, ann, id, &["a".to_string(), "b".to_string()])?,
+                    vec![("a".to_string(), serde_json::json!({"price": 2.5}))]
+                );
+                let later = detail(c, ann, id, 2)?.unwrap();
+                assert_eq!(
+                    later.events.iter().map(|e| e.seq).collect::<Vec<_>>(),
+                    [3, 4]
+                );
+                assert_eq!(later.steps[0].status, StepStatus::Succeeded);
+                assert_eq!(later.steps[1].status, StepStatus::Running);
+                // Bob sees nothing of Ann's trial.
+                assert!(list(c, bob, 10)?.is_empty());
+                assert!(summary_none(c, bob, id)?);
+                assert!(record(c, bob, id)?.is_none());
+                assert!(outputs(c, bob, id, &["a".to_string()])?.is_empty());
+                assert!(events_after(c, bob, id, 0, 10)?.is_empty());
+                Ok::<_, StoreError>(())
+            })
+            .await
+            .unwrap();
+        let before = store
+            .write(move |tx| request_cancel(tx, bob, id))
+            .await
+            .unwrap();
+        assert_eq!(before, None, "bob cannot cancel ann's trial");
+        let before = store
+            .write(move |tx| request_cancel(tx, ann, id))
+            .await
+            .unwrap();
+        assert_eq!(before, Some(TrialStatus::Running));
+        let now = store.read(move |c| status(c, ann, id)).await.unwrap();
+        assert_eq!(now, Some(TrialStatus::Cancelling));
+        let unfinished = store.read(unfinished).await.unwrap();
+        assert_eq!(
+            unfinished,
+            vec![Unfinished {
+                trial_id: id,
+                user_id: ann
+            }]
+        );
+    }
+
+    fn summary_none(c: &Connection, user: i64, id: i64) -> Result<bool, StoreError> {
+        Ok(summary(c, user, id)?.is_none() && detail(c, user, id, 0)?.is_none())
+    }
+}

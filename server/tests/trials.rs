@@ -282,7 +282,9 @@ async fn other_users_cannot_see_or_cancel_and_viewers_cannot_start() {
     let answer = ann
         .post(
             "/api/trials",
-            &json!({"name": "ann's", "steps": [price_step()]}),
+            &json!({"name": "ann's", "steps": [price_step(), {"id": "backtest", "action": {
+                "action": "backtest", "symbol": "sp500", "rule": "ma_crossover", "fast": 10,
+                "slow": 50, "from": "2016-01-01", "to": "2018-12-31"}}]}),
         )
         .await;
     answer.expect(201, None);
@@ -301,7 +303,10 @@ async fn other_users_cannot_see_or_cancel_and_viewers_cannot_start() {
         .await
         .expect(403, Some("forbidden"));
     let detail = wait_for(&ann, id, finished).await;
-    assert_eq!(detail["trial"]["status"], "succeeded");
+    assert_eq!(detail["trial"]["status"], "succeeded", "{detail}");
+    // The backtest ran through shared::execute on the gateway's series.
+    assert_eq!(detail["steps"][1]["summary"]["kind"], "backtest");
+    assert_eq!(bob.get("/api/trials").await.json, json!([]));
     server.stop();
 }
 
@@ -407,4 +412,35 @@ fn the_cli_runs_a_plan_file_lists_and_cancels() {
         .output()
         .unwrap();
     assert!(!missing.status.success());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failing_step_fails_its_dependants_and_independent_steps_go_on() {
+    let (data, dist) = (common::TempDir::new(), common::fake_dist());
+    let server = start_server(&data, &dist, &[]);
+    let api = server.api();
+    // Half a year of data cannot fill a 250-row training window.
+    let plan = json!({"name": "branches", "max_concurrent": 1, "steps": [
+        {"id": "fetch", "action": {"action": "fetch_data", "source": "bundled",
+            "symbol": "sp500", "from": "2018-07-01", "to": "2018-12-31"}},
+        lab_step("lab", "baseline_majority_class"),
+        {"id": "after", "inputs": ["lab"], "action": price_step()["action"]},
+        price_step(),
+    ]});
+    let answer = api.post("/api/trials", &plan).await;
+    answer.expect(201, None);
+    let id = answer.json["id"].as_i64().unwrap();
+    let detail = wait_for(&api, id, finished).await;
+    assert_eq!(detail["trial"]["status"], "failed", "{detail}");
+    let status: Vec<&str> = detail["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(status, ["succeeded", "failed", "failed", "succeeded"]);
+    let after = detail["steps"][2]["error"].as_str().unwrap();
+    assert!(after.starts_with("input lab failed: "), "{after}");
+    assert_eq!(api.get("/api/results").await.json, json!([]));
+    server.stop();
 }

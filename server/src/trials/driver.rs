@@ -81,6 +81,11 @@ impl Driver {
         let mut tick = tokio::time::interval(POLL);
         let mut polls = 0u32;
         while trial.outcome().is_none() {
+            if !trial.is_cancelled() && self.cancel.load(Ordering::SeqCst) {
+                let events = trial.cancel();
+                self.persist(events, None, Vec::new()).await?;
+                continue;
+            }
             let next: Option<Step> = trial.ready().first().map(|step| (*step).clone());
             tokio::select! {
                 Some(report) = receive.recv() => self.on_report(trial, report).await?,
@@ -98,8 +103,6 @@ impl Driver {
                     polls = polls.wrapping_add(1);
                     if !trial.is_cancelled() && self.cancel_asked(polls).await? {
                         self.cancel.store(true, Ordering::SeqCst);
-                        let events = trial.cancel();
-                        self.persist(events, None, Vec::new()).await?;
                     }
                 }
             }

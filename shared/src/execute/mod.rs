@@ -18,6 +18,7 @@ mod align;
 mod backtest;
 mod portfolio;
 mod risk;
+pub mod workload;
 
 pub use align::periods_per_year;
 pub use backtest::backtest;

@@ -350,7 +350,17 @@ impl Grower {
             threshold: 0.0,
             value: 0.0,
         }];
-        let mut free_hists: Vec<usize> = Vec::new();
+        // Every buffer but the scratch (0) is free when a tree starts: the
+        // pool is reused across the trees of a fit instead of allocating
+        // (and faulting in) fresh histograms for every tree.
+        if self
+            .hist_pool
+            .first()
+            .is_some_and(|b| b.len() != p * MAX_BINS)
+        {
+            self.hist_pool.clear();
+        }
+        let mut free_hists: Vec<usize> = (1..self.hist_pool.len()).rev().collect();
         let mut stack = vec![Pending {
             node: 0,
             start: 0,

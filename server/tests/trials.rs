@@ -444,3 +444,26 @@ async fn a_failing_step_fails_its_dependants_and_independent_steps_go_on() {
     assert_eq!(api.get("/api/results").await.json, json!([]));
     server.stop();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cancel_from_the_cli_reaches_the_running_server() {
+    let (data, dist) = (common::TempDir::new(), common::fake_dist());
+    let server = start_server(&data, &dist, &[]);
+    let api = server.api();
+    let answer = api.post("/api/trials", &long_plan()).await;
+    answer.expect(201, None);
+    let id = answer.json["id"].as_i64().unwrap();
+    wait_for(&api, id, |d| {
+        event_names(d).iter().any(|n| n == "step_progress:lab")
+    })
+    .await;
+    let output = spawn::command(data.path())
+        .args(["trial", "cancel", &id.to_string()])
+        .output()
+        .expect("run trial cancel");
+    assert!(output.status.success(), "{output:?}");
+    let detail = wait_for(&api, id, finished).await;
+    assert_eq!(detail["trial"]["status"], "cancelled", "{detail}");
+    assert_eq!(api.get("/api/results").await.json, json!([]));
+    server.stop();
+}

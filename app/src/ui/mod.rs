@@ -3,21 +3,27 @@
 //! server calls go through `crate::api`, and every compliance check shown
 //! before the server answers comes from `shared::compliance`.
 
+mod area_chart;
 mod audit_page;
+mod backtest_page;
 mod bench_page;
 mod chart;
 mod chat;
 mod compliance_page;
 mod data_page;
+mod equity_chart;
 mod field;
+mod finance_form;
 mod format;
 mod goal_bar;
 mod heatmap;
+mod histogram;
 mod lab_page;
 mod login_page;
 mod mc_card;
 mod option_inputs;
 mod pricing_page;
+mod risk_page;
 mod runner;
 mod session;
 mod state;
@@ -56,6 +62,8 @@ pub fn App() -> impl IntoView {
                     <A href="/strategies">"Strategies"</A>
                     <A href="/data">"Data"</A>
                     <A href="/lab">"Lab"</A>
+                    <A href="/risk">"Risk"</A>
+                    <A href="/backtest">"Backtest"</A>
                     <A href="/audit">"Audit"</A>
                     <A href="/compliance">"Compliance"</A>
                 </nav>
@@ -69,6 +77,8 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/strategies") view=strategies_page::StrategiesPage />
                         <Route path=path!("/data") view=data_page::DataPage />
                         <Route path=path!("/lab") view=lab_page::LabPage />
+                        <Route path=path!("/risk") view=risk_page::RiskPage />
+                        <Route path=path!("/backtest") view=backtest_page::BacktestPage />
                         <Route path=path!("/audit") view=audit_page::AuditPage />
                         <Route path=path!("/compliance") view=compliance_page::CompliancePage />
                         <Route path=path!("/bench") view=bench_page::BenchPage />

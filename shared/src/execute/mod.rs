@@ -20,7 +20,7 @@ mod portfolio;
 mod risk;
 
 pub use align::periods_per_year;
-pub use backtest::backtest;
+pub use backtest::{backtest, backtest_signal};
 pub use portfolio::{optimise, PortfolioOutcome};
 pub use risk::{risk_report, RiskOutcome, VAR_BACKTEST_WINDOW};
 

@@ -148,3 +148,38 @@ fn run_dispatches_and_refuses_what_is_not_finance() {
     assert!(!is_finance(&goal));
     assert!(run(&goal, &series).unwrap_err().contains("set_goal"));
 }
+
+#[test]
+fn given_positions_run_on_their_own_dates_and_match_the_rule_they_copy() {
+    let b: Backtest = action(serde_json::json!({
+        "symbol": "sp500", "rule": "ma_crossover", "fast": 20, "slow": 100, "cost_bps": 5.0
+    }));
+    let series = bundled::load("sp500").unwrap();
+    let by_rule = backtest(&b, &series).unwrap();
+    // The rule's own decisions, given back as positions: the same backtest.
+    let signal = b
+        .trading_rule()
+        .signal(&series.values(), b.trading_direction())
+        .unwrap();
+    let given = crate::backtest::Signal::Given {
+        dates: series.dates(),
+        positions: signal,
+    };
+    let by_positions = backtest_signal(&b, &series, given).unwrap();
+    assert_eq!(by_positions.equity, by_rule.equity);
+    assert_eq!(by_positions.trades, by_rule.trades);
+    // Positions on a few dates only: the backtest covers exactly those.
+    let dates: Vec<Date> = series.dates()[1000..1100].to_vec();
+    let short = crate::backtest::Signal::Given {
+        dates: dates.clone(),
+        positions: vec![1.0; dates.len()],
+    };
+    let report = backtest_signal(&b, &series, short).unwrap();
+    assert_eq!(report.dates, dates);
+    // A date the series lacks is refused with a sentence, not a panic.
+    let bad = crate::backtest::Signal::Given {
+        dates: vec![Date::parse("1990-01-01").unwrap(); 3],
+        positions: vec![1.0; 3],
+    };
+    assert!(backtest_signal(&b, &series, bad).is_err());
+}

@@ -384,6 +384,29 @@ mod tests {
     }
 
     #[test]
+    fn the_var_backtest_reading_follows_kupiec_and_christoffersen() {
+        let forecasts = vec![0.02; 1000];
+        // Evenly spaced breaches at the expected rate (10 in 1,000 at 99%).
+        let even: Vec<f64> = (0..1000)
+            .map(|i| if i % 100 == 50 { -0.03 } else { 0.001 })
+            .collect();
+        let b = shared::risk::backtest_var(&even, &forecasts, 0.99).unwrap();
+        assert!(backtest_reading(&b).starts_with("Honest"), "{b:?}");
+        // No breach at all: the VaR is too cautious.
+        let calm = vec![0.001; 1000];
+        let b = shared::risk::backtest_var(&calm, &forecasts, 0.99).unwrap();
+        assert!(backtest_reading(&b).starts_with("Too few breaches"));
+        // Forty breaches in a row: too many, and clustered.
+        let stormy: Vec<f64> = (0..1000)
+            .map(|i| if (500..540).contains(&i) { -0.03 } else { 0.001 })
+            .collect();
+        let b = shared::risk::backtest_var(&stormy, &forecasts, 0.99).unwrap();
+        let reading = backtest_reading(&b);
+        assert!(reading.starts_with("Too many breaches"), "{reading}");
+        assert!(reading.contains("cluster"), "{reading}");
+    }
+
+    #[test]
     fn summaries_and_alignment_lines_carry_the_outcome() {
         let p: OptimisePortfolio = action(serde_json::json!({
             "assets": ["sp500", "wti"], "method": "min_variance"

@@ -74,7 +74,7 @@ test("the Risk screen reports VaR and ES, the distribution, the 2007-09 crisis a
 
   // The histogram has bars and marks VaR and CVaR.
   assert.ok((await page.locator("#risk-distribution svg rect.bar").count()) > 10);
-  const labels = await page.locator("#risk-distribution .marker-label").allInnerTexts();
+  const labels = await page.locator("#risk-distribution .marker-label").allTextContents();
   assert.ok(labels.some((l) => l.includes("VaR")) && labels.some((l) => l.includes("CVaR")), labels.join("|"));
 
   // The drawdown curve and the largest drawdown with its dates.
@@ -106,6 +106,8 @@ test("the Risk screen says when the data are too few for the confidence", { time
   await page.locator("#risk-confidence").fill("99.9");
   await page.locator("#risk-from").fill("2018-12-03");
   await page.locator("#risk-to").fill("2018-12-14");
+  // 99.9% is inside the allowed range (no rounding error refuses it).
+  assert.equal(await page.locator("#risk-refusal").count(), 0);
   await page.locator("#risk-run").click();
   // Either the whole run or each method explains what is missing; nothing breaks.
   await page.waitForFunction(() => document.querySelector("#risk-error") || document.querySelector("#risk-var td[colspan]"), null, { timeout: 60_000 });
@@ -169,5 +171,31 @@ test("the Backtest screen runs an MA crossover against buy-and-hold and exports 
   assert.ok(reportLines.includes(`last_date,${last},${last}`));
 
   await assertPhoneLayout("backtest");
+  assert.deepEqual(session.problems, [], "no console errors");
+});
+
+test("the Lab's Backtest this model opens the Backtest screen on the model's walk-forward positions", { timeout: 240_000 }, async () => {
+  await page.goto(baseUrl + "/lab");
+  await page.locator("#lab-scope").waitFor();
+  await page.locator("#lab-scope").selectOption("one");
+  await page.locator("#lab-model").waitFor();
+  await page.locator("#lab-model").selectOption("baseline_majority_class");
+  await page.locator("#lab-train").fill("1000");
+  await page.locator("#lab-test").fill("500");
+  await page.locator("#lab-local-verdict.allowed").waitFor();
+  await page.locator("#lab-run").click();
+  await page.locator('#lab-progress[data-state="finished"]').waitFor({ timeout: 180_000 });
+  await page.locator("#leaderboard tbody tr th button").first().click();
+  await page.locator("#lab-backtest").click();
+  await page.waitForURL(/\/backtest\?from=lab$/);
+  const banner = page.locator("#bt-lab");
+  await banner.waitFor();
+  assert.match(await banner.innerText(), /Positions of the Lab model baseline_majority_class on sp500 \([\d,]+ dates, walk-forward\)/);
+  const dates = Number((await banner.innerText()).match(/\(([\d,]+) dates/)[1].replace(/,/g, ""));
+  await page.locator("#bt-run").click();
+  await page.locator("#bt-report table.backtest-table").waitFor({ timeout: 60_000 });
+  // The equity CSV covers exactly the model's dates.
+  const [file] = await Promise.all([page.waitForEvent("download"), page.locator("#bt-export-equity").click()]);
+  assert.equal(csvLines(readFileSync(await file.path(), "utf8")).length - 1, dates);
   assert.deepEqual(session.problems, [], "no console errors");
 });

@@ -28,7 +28,8 @@ use super::chat::finance::backtest_view;
 use super::equity_chart::{drawdown_chart, equity_chart};
 use super::field::Choice;
 use super::finance_form::{
-    after_run, local_check, number, optional, stage_words, DatasetSelect, RunState, TextField,
+    after_run, fraction_of_percent, local_check, number, optional, stage_words, DatasetSelect,
+    RunState, TextField,
 };
 use super::format::{count, fixed, percent};
 use crate::finance::{self, FinanceRun, Stage};
@@ -165,11 +166,11 @@ impl BacktestForm {
         match sizing {
             SizingChoice::Full => {}
             SizingChoice::FixedFraction => {
-                b.fraction = real("Fraction", self.fraction_pct)?.map(|f| f / 100.0)
+                b.fraction = real("Fraction", self.fraction_pct)?.map(fraction_of_percent)
             }
             SizingChoice::VolatilityTarget => {
                 b.target_volatility =
-                    real("Target volatility", self.target_vol_pct)?.map(|v| v / 100.0);
+                    real("Target volatility", self.target_vol_pct)?.map(fraction_of_percent);
                 b.vol_lookback = int("Volatility lookback", self.vol_lookback)?;
             }
         }

@@ -61,6 +61,13 @@ pub fn number<T: FromStr>(label: &str, text: &str) -> Result<T, String> {
         .map_err(|_| format!("{label}: \"{trimmed}\" is not a number"))
 }
 
+/// A percentage as typed (99.9) as a fraction (0.999), rounded to nine
+/// decimals so the division's last-bit error (99.9 / 100 is
+/// 0.9990000000000001) never pushes a bound the user typed over it.
+pub fn fraction_of_percent(pct: f64) -> f64 {
+    (pct / 100.0 * 1e9).round() / 1e9
+}
+
 /// `Some(text)` trimmed, or `None` when empty (an optional date).
 pub fn optional(text: &str) -> Option<String> {
     Some(text.trim().to_string()).filter(|t| !t.is_empty())
@@ -183,6 +190,8 @@ mod tests {
             Err("Horizon: \"ten\" is not a number".to_string())
         );
         assert_eq!(optional("  "), None);
+        assert_eq!(fraction_of_percent(99.9), 0.999);
+        assert_eq!(fraction_of_percent(60.0), 0.6);
         assert_eq!(optional(" 2008-01-02 "), Some("2008-01-02".to_string()));
         assert_eq!(
             stage_words(Stage::Fetching(2), "x"),

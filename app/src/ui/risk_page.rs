@@ -27,8 +27,8 @@ use super::chat::finance::{
 };
 use super::equity_chart::drawdown_chart;
 use super::finance_form::{
-    after_run, local_check, number, optional, stage_words, CheckField, DatasetSelect, RunState,
-    TextField,
+    after_run, fraction_of_percent, local_check, number, optional, stage_words, CheckField,
+    DatasetSelect, RunState, TextField,
 };
 use super::format::{count, fixed, percent};
 use super::histogram::Histogram;
@@ -74,7 +74,7 @@ impl RiskForm {
             for (i, row) in rows.iter().enumerate() {
                 assets.push(row.asset.get());
                 let w: f64 = number(&format!("Weight {}", i + 1), &row.weight_pct.get())?;
-                weights.push(w / 100.0);
+                weights.push(fraction_of_percent(w));
             }
             (assets, Some(weights))
         } else {
@@ -91,7 +91,7 @@ impl RiskForm {
             source: "bundled".to_string(),
             assets,
             weights,
-            confidence: confidence / 100.0,
+            confidence: fraction_of_percent(confidence),
             horizon_days: number("Horizon", &self.horizon.get())?,
             methods,
             scenarios: number("Scenarios", &self.scenarios.get())?,

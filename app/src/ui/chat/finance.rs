@@ -398,7 +398,13 @@ mod tests {
         assert!(backtest_reading(&b).starts_with("Too few breaches"));
         // Forty breaches in a row: too many, and clustered.
         let stormy: Vec<f64> = (0..1000)
-            .map(|i| if (500..540).contains(&i) { -0.03 } else { 0.001 })
+            .map(|i| {
+                if (500..540).contains(&i) {
+                    -0.03
+                } else {
+                    0.001
+                }
+            })
             .collect();
         let b = shared::risk::backtest_var(&stormy, &forecasts, 0.99).unwrap();
         let reading = backtest_reading(&b);

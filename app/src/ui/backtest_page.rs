@@ -448,6 +448,7 @@ fn backtest_results(
         <section class="card" id="bt-equity" aria-labelledby="bt-equity-title">
             <h2 id="bt-equity-title">"Equity against buy-and-hold"</h2>
             {equity_chart("strategy", &report.dates, &report.equity, &report.buy_and_hold_equity)}
+            <h3>"Drawdown"</h3>
             {drawdown_chart("Strategy drawdown", &report.dates, &report.drawdown, deepest)}
         </section>
         <section class="card" id="bt-report" aria-labelledby="bt-report-title">

@@ -65,6 +65,24 @@ pub fn bins(values: &[f64], n: usize) -> Vec<Bin> {
     out
 }
 
+/// Markers nearer than this many pixels get their labels pushed apart.
+const LABEL_ROOM_PX: f64 = 40.0;
+
+/// The `text-anchor` of marker `i`'s label among markers at pixels `xs`
+/// (ascending): away from a close neighbour, so two labels never print
+/// over each other ("end" grows left, "start" grows right).
+fn label_anchor(xs: &[f64], i: usize) -> &'static str {
+    let close = |j: Option<usize>| {
+        j.and_then(|j| xs.get(j))
+            .is_some_and(|x| (x - xs[i]).abs() < LABEL_ROOM_PX)
+    };
+    match (close(i.checked_sub(1)), close(Some(i + 1))) {
+        (false, true) => "end",
+        (true, _) => "start",
+        (false, false) => "middle",
+    }
+}
+
 /// A histogram of `values` in `bins` bins with vertical `markers`.
 #[component]
 pub fn Histogram(
@@ -132,21 +150,30 @@ pub fn Histogram(
                     }
                 })
                 .collect_view();
-            let marks = merge_close_markers(
+            let merged = merge_close_markers(
                 markers
                     .iter()
                     .filter(|m| m.x >= x0 && m.x <= x1)
                     .map(|m| (sx.at(m.x), m.label.clone()))
                     .collect(),
-            )
-            .into_iter()
-            .map(|(x, label)| {
-                view! {
-                    <line x1=x x2=x y1=TOP y2=HEIGHT - BOTTOM class="marker" />
-                    <text x=x y=TOP - 5.0 class="marker-label" text-anchor="middle">{label}</text>
-                }
-            })
-            .collect_view();
+            );
+            let xs: Vec<f64> = merged.iter().map(|(x, _)| *x).collect();
+            let marks = merged
+                .into_iter()
+                .enumerate()
+                .map(|(i, (x, label))| {
+                    let anchor = label_anchor(&xs, i);
+                    let at = match anchor {
+                        "end" => x - 2.0,
+                        "start" => x + 2.0,
+                        _ => x,
+                    };
+                    view! {
+                        <line x1=x x2=x y1=TOP y2=HEIGHT - BOTTOM class="marker" />
+                        <text x=at y=TOP - 5.0 class="marker-label" text-anchor=anchor>{label}</text>
+                    }
+                })
+                .collect_view();
             view! {
                 <g>
                     {y_ticks}
@@ -188,6 +215,14 @@ mod tests {
             vec![3, 0, 0, 2]
         );
         assert!(b.windows(2).all(|w| (w[0].hi - w[1].lo).abs() < 1e-15));
+    }
+
+    #[test]
+    fn close_marker_labels_grow_apart() {
+        assert_eq!(label_anchor(&[100.0, 120.0], 0), "end");
+        assert_eq!(label_anchor(&[100.0, 120.0], 1), "start");
+        assert_eq!(label_anchor(&[100.0, 200.0], 0), "middle");
+        assert_eq!(label_anchor(&[100.0], 0), "middle");
     }
 
     #[test]

@@ -227,6 +227,20 @@ pub fn state_of(client_id: String) -> Signal<RecordState> {
     })
 }
 
+/// How many records wait, read now (tracked when read in a reactive
+/// closure).
+pub fn pending_now() -> usize {
+    outbox().with(|o| o.pending.len())
+}
+
+/// Where record `client_id` stands, read now (tracked when read in a
+/// reactive closure).
+pub fn state_now(client_id: &str) -> RecordState {
+    outbox()
+        .with(|o| o.state(client_id))
+        .unwrap_or(RecordState::Waiting)
+}
+
 /// Sends every waiting record, oldest first, one at a time; stops at the
 /// first that cannot be answered now. Does nothing while a round runs.
 pub fn send_waiting() {

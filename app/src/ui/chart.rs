@@ -49,7 +49,7 @@ pub fn nice_ticks(lo: f64, hi: f64, target: usize) -> Vec<f64> {
 }
 
 /// Formats a tick label compactly.
-fn tick_label(v: f64) -> String {
+pub(crate) fn tick_label(v: f64) -> String {
     let a = v.abs();
     if a >= 1e4 {
         format!("{:.0}k", v / 1e3)
@@ -62,17 +62,18 @@ fn tick_label(v: f64) -> String {
     }
 }
 
-/// Linear map from data to pixels.
+/// Linear map from data (`d0`..`d1`) to pixels (`p0`..`p1`).
 #[derive(Clone, Copy)]
-struct Scale {
-    d0: f64,
-    d1: f64,
-    p0: f64,
-    p1: f64,
+pub(crate) struct Scale {
+    pub(crate) d0: f64,
+    pub(crate) d1: f64,
+    pub(crate) p0: f64,
+    pub(crate) p1: f64,
 }
 
 impl Scale {
-    fn at(&self, v: f64) -> f64 {
+    /// The pixel of data value `v`.
+    pub(crate) fn at(&self, v: f64) -> f64 {
         self.p0 + (v - self.d0) / (self.d1 - self.d0) * (self.p1 - self.p0)
     }
 }

@@ -4,6 +4,7 @@
 //! before the server answers comes from `shared::compliance`.
 
 mod audit_page;
+mod bar_chart;
 mod bench_page;
 mod chart;
 mod chat;
@@ -17,8 +18,10 @@ mod lab_page;
 mod login_page;
 mod mc_card;
 mod option_inputs;
+mod portfolio_page;
 mod pricing_page;
 mod runner;
+mod scatter;
 mod session;
 mod state;
 mod strategies_page;
@@ -40,6 +43,7 @@ pub fn App() -> impl IntoView {
     provide_context(state::MarketState::new());
     let session = session::Session::start();
     provide_context(session);
+    crate::finance::outbox::start();
     let needs_login =
         Memo::new(move |_| matches!(session.status.get(), session::SessionStatus::NeedsLogin));
     view! {
@@ -56,6 +60,7 @@ pub fn App() -> impl IntoView {
                     <A href="/strategies">"Strategies"</A>
                     <A href="/data">"Data"</A>
                     <A href="/lab">"Lab"</A>
+                    <A href="/portfolio">"Portfolio"</A>
                     <A href="/audit">"Audit"</A>
                     <A href="/compliance">"Compliance"</A>
                 </nav>
@@ -69,6 +74,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/strategies") view=strategies_page::StrategiesPage />
                         <Route path=path!("/data") view=data_page::DataPage />
                         <Route path=path!("/lab") view=lab_page::LabPage />
+                        <Route path=path!("/portfolio") view=portfolio_page::PortfolioPage />
                         <Route path=path!("/audit") view=audit_page::AuditPage />
                         <Route path=path!("/compliance") view=compliance_page::CompliancePage />
                         <Route path=path!("/bench") view=bench_page::BenchPage />

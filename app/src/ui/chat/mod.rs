@@ -10,7 +10,7 @@
 
 mod card;
 mod files;
-mod finance;
+pub(crate) mod finance;
 mod help;
 mod markdown;
 mod panels;

@@ -436,7 +436,7 @@ pub fn PortfolioPage() -> impl IntoView {
                             <label for="portfolio-to">"To"</label>
                             <input id="portfolio-to" type="date" prop:value=move || form.with(|f| f.to.clone()) on:input=move |ev| { let v = event_target_value(&ev); form.update(|f| f.to = v) } />
                         </div>
-                        <div class="field check">
+                        <div class="field checkbox">
                             <input id="portfolio-shorts" type="checkbox"
                                 prop:checked=move || form.with(|f| !f.long_only)
                                 on:change=move |ev| { let on = event_target_checked(&ev); form.update(|f| f.long_only = !on) } />

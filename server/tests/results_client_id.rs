@@ -57,7 +57,9 @@ async fn a_repeated_client_id_is_recorded_once_per_user() {
     let ann = anon.signed_in("ann").await;
     let bob = anon.signed_in("bob").await;
 
-    let first = ann.post("/api/results", &finance_record(1, "fin-abc123")).await;
+    let first = ann
+        .post("/api/results", &finance_record(1, "fin-abc123"))
+        .await;
     first.expect(201, None);
     assert_eq!(first.json["record"]["client_id"], "fin-abc123");
     assert_eq!(record_entries(&ann).await, 1);
@@ -77,7 +79,9 @@ async fn a_repeated_client_id_is_recorded_once_per_user() {
     assert_eq!(record_entries(&ann).await, 1);
 
     // Bob's result with the same client id is his own, a new row.
-    let his = bob.post("/api/results", &finance_record(3, "fin-abc123")).await;
+    let his = bob
+        .post("/api/results", &finance_record(3, "fin-abc123"))
+        .await;
     his.expect(201, None);
     assert_ne!(his.json["id"], first.json["id"]);
     let his_list = bob.get("/api/results").await;

@@ -170,7 +170,10 @@ mod tests {
         assert!(may_run_offline(&bundled, &network));
         assert!(!may_run_offline(&bundled, &refused));
         assert!(!may_run_offline(&bundled, &down));
-        assert!(!may_run_offline(&[request("bundled"), request("user_upload")], &network));
+        assert!(!may_run_offline(
+            &[request("bundled"), request("user_upload")],
+            &network
+        ));
         assert!(!may_run_offline(&[], &network));
     }
 }

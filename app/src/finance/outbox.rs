@@ -272,8 +272,8 @@ pub fn start() {
     }
     if let Some(window) = web_sys::window() {
         let on_online = Closure::<dyn FnMut()>::new(send_waiting);
-        let _ = window
-            .add_event_listener_with_callback("online", on_online.as_ref().unchecked_ref());
+        let _ =
+            window.add_event_listener_with_callback("online", on_online.as_ref().unchecked_ref());
         on_online.forget();
     }
     send_waiting();

@@ -117,7 +117,10 @@ mod tests {
     fn the_bundled_copy_equals_what_the_page_would_send() {
         let action = portfolio("bundled");
         let requests = super::super::data_requests(&action).unwrap();
-        let series: Vec<Series> = requests.iter().map(|r| bundled_series(r).unwrap()).collect();
+        let series: Vec<Series> = requests
+            .iter()
+            .map(|r| bundled_series(r).unwrap())
+            .collect();
         assert_eq!(series[0].provenance().first.to_string(), "2010-01-04");
         let FinanceEvent::Done { outcome, loaded } = handle(FinanceRequest::RunBundled {
             action: action.clone(),

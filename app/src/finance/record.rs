@@ -112,7 +112,10 @@ pub fn metrics(outcome: &FinanceOutcome) -> BTreeMap<String, f64> {
                 ("hit_rate", s.hit_rate),
                 ("exposure", s.exposure),
                 ("trades", s.trades as f64),
-                ("buy_and_hold_annualised_return", b.buy_and_hold.annualised_return),
+                (
+                    "buy_and_hold_annualised_return",
+                    b.buy_and_hold.annualised_return,
+                ),
                 ("buy_and_hold_sharpe", b.buy_and_hold.sharpe),
                 ("buy_and_hold_max_drawdown", b.buy_and_hold.max_drawdown),
             ] {
@@ -215,7 +218,10 @@ mod tests {
         }));
         let run = run_of(&a);
         let record = build(&a, &run, "fin-1").unwrap();
-        assert!(check_result(&Rules::default_rules(), &record).allowed, "{record:?}");
+        assert!(
+            check_result(&Rules::default_rules(), &record).allowed,
+            "{record:?}"
+        );
         assert_eq!(record.kind, "portfolio");
         assert_eq!(record.family, "portfolio");
         assert_eq!(record.model, "max_sharpe");
@@ -226,7 +232,10 @@ mod tests {
             record.params.get("assets"),
             Some(&ParamValue::Text("sp500,nasdaq,wti".into()))
         );
-        assert_eq!(record.params.get("risk_free"), Some(&ParamValue::Number(0.01)));
+        assert_eq!(
+            record.params.get("risk_free"),
+            Some(&ParamValue::Number(0.01))
+        );
         assert_eq!(record.params.get("offline"), Some(&ParamValue::Flag(true)));
         let weights: f64 = ["sp500", "nasdaq", "wti"]
             .iter()
@@ -267,9 +276,15 @@ mod tests {
             bundled::load("sp500").unwrap().provenance().content_hash
         );
         assert_eq!(record.model, "ma_crossover");
-        assert_eq!(record.params.get("cost_bps"), Some(&ParamValue::Number(10.0)));
+        assert_eq!(
+            record.params.get("cost_bps"),
+            Some(&ParamValue::Number(10.0))
+        );
         assert!(record.metrics.values().all(|v| v.is_finite()));
-        assert!(check_result(&Rules::default_rules(), &record).allowed, "{record:?}");
+        assert!(
+            check_result(&Rules::default_rules(), &record).allowed,
+            "{record:?}"
+        );
     }
 
     #[test]
@@ -284,7 +299,10 @@ mod tests {
         assert_eq!(record.family, "risk");
         assert_eq!(record.seed, 7);
         assert!(record.metrics["es_historical"] >= record.metrics["var_historical"]);
-        assert!(check_result(&Rules::default_rules(), &record).allowed, "{record:?}");
+        assert!(
+            check_result(&Rules::default_rules(), &record).allowed,
+            "{record:?}"
+        );
         // An outcome of another action is refused, not recorded wrongly.
         let other = action(serde_json::json!({
             "action": "backtest", "symbol": "sp500", "rule": "momentum"

@@ -321,7 +321,10 @@ pub fn PortfolioPage() -> impl IntoView {
             view! { <option value=wire(&m) selected=move || form.with(|f| f.method == m)>{m.label()}</option> }
         })
         .collect_view();
-    let text_field = move |id: &'static str, label: &'static str, get: fn(&PortfolioForm) -> String, set: fn(&mut PortfolioForm, String)| {
+    let text_field = move |id: &'static str,
+                           label: &'static str,
+                           get: fn(&PortfolioForm) -> String,
+                           set: fn(&mut PortfolioForm, String)| {
         view! {
             <div class="field">
                 <label for=id>{label}</label>
@@ -332,7 +335,12 @@ pub fn PortfolioPage() -> impl IntoView {
         }
     };
     let is_target = move || {
-        form.with(|f| matches!(f.method, PortfolioMethod::TargetReturn | PortfolioMethod::TargetRisk))
+        form.with(|f| {
+            matches!(
+                f.method,
+                PortfolioMethod::TargetReturn | PortfolioMethod::TargetRisk
+            )
+        })
     };
     let target_label = move || {
         if form.with(|f| f.method == PortfolioMethod::TargetRisk) {
@@ -342,7 +350,8 @@ pub fn PortfolioPage() -> impl IntoView {
         }
     };
 
-    let status = move || match state.get() {
+    let status = move || {
+        match state.get() {
         RunState::Running(text) => Some(view! {
             <p id="portfolio-status" class="status" role="status">{text} " "
                 <button type="button" class="secondary" id="portfolio-cancel" on:click=stop>"Cancel"</button>
@@ -352,6 +361,7 @@ pub fn PortfolioPage() -> impl IntoView {
             <p id="portfolio-error" class="notice error" role="alert">{message}</p>
         }.into_any()),
         _ => None,
+    }
     };
     let pending = move || {
         let n = outbox::pending_now();
@@ -362,13 +372,20 @@ pub fn PortfolioPage() -> impl IntoView {
         })
     };
     let result = move || {
-        let RunState::Done { run, client_id, record_error } = state.get() else {
+        let RunState::Done {
+            run,
+            client_id,
+            record_error,
+        } = state.get()
+        else {
             return None;
         };
         let FinanceOutcome::Portfolio(outcome) = run.outcome.clone() else {
             return None;
         };
-        Some(view! { <PortfolioResult outcome=outcome offline=run.offline client_id=client_id record_error=record_error /> })
+        Some(
+            view! { <PortfolioResult outcome=outcome offline=run.offline client_id=client_id record_error=record_error /> },
+        )
     };
 
     view! {
@@ -462,7 +479,13 @@ fn PortfolioResult(
     record_error: Option<String>,
 ) -> impl IntoView {
     let p = outcome.portfolio.clone();
-    let share = |rc: f64| if p.volatility > 0.0 { rc / p.volatility } else { 0.0 };
+    let share = |rc: f64| {
+        if p.volatility > 0.0 {
+            rc / p.volatility
+        } else {
+            0.0
+        }
+    };
     let rows = p
         .assets
         .iter()
@@ -480,7 +503,8 @@ fn PortfolioResult(
         })
         .collect_view();
     let total: f64 = p.weights.iter().sum();
-    let record = move || match (&client_id, &record_error) {
+    let record = move || {
+        match (&client_id, &record_error) {
         (_, Some(error)) => view! { <span id="portfolio-record" class="badge refused">"Not kept for recording: " {error.clone()}</span> }.into_any(),
         (Some(id), None) => match outbox::state_now(id) {
             RecordState::Waiting => view! { <span id="portfolio-record" class="badge waiting" data-state="waiting">"Waiting to be recorded"</span> }.into_any(),
@@ -488,14 +512,24 @@ fn PortfolioResult(
             RecordState::Refused { reason } => view! { <span id="portfolio-record" class="badge refused" data-state="refused">"Not recorded: " {reason}</span> }.into_any(),
         },
         (None, None) => ().into_any(),
+    }
     };
     let mut facts = vec![
         format!("Expected return {} a year", percent(p.expected_return, 2)),
         format!("volatility {}", percent(p.volatility, 2)),
-        format!("Sharpe ratio {} (risk-free {})", fixed(p.sharpe, 2), percent(p.risk_free, 2)),
+        format!(
+            "Sharpe ratio {} (risk-free {})",
+            fixed(p.sharpe, 2),
+            percent(p.risk_free, 2)
+        ),
     ];
     if let Some((c, var, cvar)) = outcome.cvar {
-        facts.push(format!("{} VaR {} and CVaR {} per period", percent(c, 1), percent(var, 2), percent(cvar, 2)));
+        facts.push(format!(
+            "{} VaR {} and CVaR {} per period",
+            percent(c, 1),
+            percent(var, 2),
+            percent(cvar, 2)
+        ));
     }
     if let Some(s) = outcome.shrinkage {
         facts.push(format!("Ledoit-Wolf shrinkage {}", fixed(s, 3)));
@@ -506,8 +540,15 @@ fn PortfolioResult(
         .collect_view();
     let bars = weight_bars(&outcome);
     let points = frontier_points(&outcome);
-    let curve: Vec<(f64, f64)> = outcome.frontier.iter().map(|f| (f.volatility, f.expected_return)).collect();
-    let frontier_note = outcome.frontier_note.clone().map(|note| view! { <p class="muted">"No frontier: " {note}</p> });
+    let curve: Vec<(f64, f64)> = outcome
+        .frontier
+        .iter()
+        .map(|f| (f.volatility, f.expected_return))
+        .collect();
+    let frontier_note = outcome
+        .frontier_note
+        .clone()
+        .map(|note| view! { <p class="muted">"No frontier: " {note}</p> });
     view! {
         <section class="card" id="portfolio-result" aria-labelledby="portfolio-result-title">
             <h2 id="portfolio-result-title">{outcome.method.label()}</h2>

@@ -74,8 +74,18 @@ pub fn RiskReturnChart(
             return view! { <text x="180" y="120" class="chart-empty" text-anchor="middle">"No data"</text> }
                 .into_any();
         };
-        let sx = Scale { d0: x0, d1: x1, p0: LEFT, p1: WIDTH - RIGHT };
-        let sy = Scale { d0: y0, d1: y1, p0: HEIGHT - BOTTOM, p1: TOP };
+        let sx = Scale {
+            d0: x0,
+            d1: x1,
+            p0: LEFT,
+            p1: WIDTH - RIGHT,
+        };
+        let sy = Scale {
+            d0: y0,
+            d1: y1,
+            p0: HEIGHT - BOTTOM,
+            p1: TOP,
+        };
         let x_ticks = nice_ticks(x0, x1, 5)
             .into_iter()
             .map(|t| {
@@ -100,7 +110,14 @@ pub fn RiskReturnChart(
             .iter()
             .filter(|(x, y)| x.is_finite() && y.is_finite())
             .enumerate()
-            .map(|(i, (x, y))| format!("{}{:.1},{:.1} ", if i == 0 { 'M' } else { 'L' }, sx.at(*x), sy.at(*y)))
+            .map(|(i, (x, y))| {
+                format!(
+                    "{}{:.1},{:.1} ",
+                    if i == 0 { 'M' } else { 'L' },
+                    sx.at(*x),
+                    sy.at(*y)
+                )
+            })
             .collect();
         let dots = points
             .into_iter()
@@ -149,7 +166,8 @@ mod tests {
             y: -0.1,
             class: "point",
         }];
-        let (x0, x1, y0, y1) = data_box(&[(0.1, 0.05), (f64::NAN, 1.0), (0.2, 0.1)], &points).unwrap();
+        let (x0, x1, y0, y1) =
+            data_box(&[(0.1, 0.05), (f64::NAN, 1.0), (0.2, 0.1)], &points).unwrap();
         assert!(x0 <= 0.1 && x1 >= 0.3 && y0 <= -0.1 && y1 >= 0.1);
         assert!(x0 >= 0.0, "volatility axis starts at zero at the lowest");
         assert!(y1 < 1.0, "the NaN point is skipped");

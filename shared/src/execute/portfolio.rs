@@ -10,8 +10,9 @@ use super::align::align;
 use crate::actions::{OptimisePortfolio, PortfolioMethod, ReturnsChoice};
 use crate::data::Series;
 use crate::portfolio::{
-    efficient_frontier, estimate, hierarchical_risk_parity, max_sharpe, min_cvar, min_variance, risk_parity,
-    target_return, target_risk, AlignReport, Portfolio, PortfolioFrequency, ReturnEstimator,
+    efficient_frontier, estimate, hierarchical_risk_parity, max_sharpe, min_cvar, min_variance,
+    risk_parity, target_return, target_risk, AlignReport, Portfolio, PortfolioFrequency,
+    ReturnEstimator,
 };
 
 /// An optimised portfolio with how it was obtained.

@@ -47,7 +47,9 @@ fn min_variance_on_bundled_data_sums_to_one_and_reports_alignment() {
     let f = &outcome.frontier;
     assert_eq!(f.len(), FRONTIER_POINTS, "{:?}", outcome.frontier_note);
     assert!((f[0].volatility - outcome.portfolio.volatility).abs() < 1e-4);
-    assert!(f.windows(2).all(|p| p[1].expected_return >= p[0].expected_return - 1e-9));
+    assert!(f
+        .windows(2)
+        .all(|p| p[1].expected_return >= p[0].expected_return - 1e-9));
     assert_eq!(outcome.asset_points.len(), 3);
     for a in &outcome.asset_points {
         assert!(a.volatility >= f[0].volatility - 1e-9, "{a:?}");

@@ -28,11 +28,12 @@ use super::chat::finance::backtest_view;
 use super::equity_chart::{drawdown_chart, equity_chart};
 use super::field::Choice;
 use super::finance_form::{
-    after_run, fraction_of_percent, local_check, number, optional, stage_words, DatasetSelect,
-    RunState, TextField,
+    fraction_of_percent, local_check, number, optional, stage_words, DatasetSelect, RunState,
+    TextField,
 };
 use super::format::{count, fixed, percent};
-use crate::finance::{self, FinanceRun, Stage};
+use super::run_badges::{Kept, RunBadges};
+use crate::finance;
 
 /// Session-storage key of a Lab model's positions on their way here.
 const HANDOFF_KEY: &str = "mltrainer.backtest.lab.v1";
@@ -178,33 +179,6 @@ impl BacktestForm {
     }
 }
 
-/// Runs `action` with the Lab model's positions in place of its rule:
-/// fetched through the gateway like every finance run, then
-/// `shared::execute::backtest_signal`.
-async fn run_given(
-    action: Action,
-    handoff: LabHandoff,
-    on_stage: impl Fn(Stage),
-) -> Result<FinanceRun, String> {
-    let Action::Backtest(b) = &action else {
-        return Err("not a backtest".into());
-    };
-    let requests = finance::data_requests(&action)?;
-    on_stage(Stage::Fetching(requests.len()));
-    let series = finance::fetch_all(&requests).await?;
-    on_stage(Stage::Computing);
-    let one = series.first().ok_or("no series came back")?;
-    let signal = Signal::Given {
-        dates: handoff.dates,
-        positions: handoff.positions,
-    };
-    let report = shared::execute::backtest_signal(b, one, signal)?;
-    Ok(FinanceRun {
-        outcome: FinanceOutcome::Backtest(report),
-        series,
-    })
-}
-
 /// The screen.
 #[component]
 pub fn BacktestPage() -> impl IntoView {
@@ -223,7 +197,7 @@ pub fn BacktestPage() -> impl IntoView {
     });
     let parsed = Memo::new(move |_| form.action());
     let checked = local_check(parsed);
-    let state = RwSignal::new(RunState::<(String, BacktestReport)>::Idle);
+    let state = RwSignal::new(RunState::<Finished>::Idle);
     let running = move || state.with(RunState::is_running);
     let export_error = RwSignal::new(None::<String>);
 
@@ -248,15 +222,30 @@ pub fn BacktestPage() -> impl IntoView {
                     "Backtesting against buy-and-hold…",
                 )))
             };
+            let model = given.as_ref().map(|h| h.model.clone());
             let result = match given {
-                Some(h) => run_given(action.clone(), h, on_stage).await,
+                Some(h) => {
+                    let signal = Signal::Given {
+                        dates: h.dates,
+                        positions: h.positions,
+                    };
+                    finance::run_signal(action.clone(), signal, on_stage).await
+                }
                 None => finance::run(action.clone(), on_stage).await,
             };
             state.set(match result {
                 Ok(run) => {
-                    after_run(&action, &run);
+                    // A rule's backtest is recorded; a Lab model's positions
+                    // are not a backtest action (the Lab recorded the model).
+                    let kept = model.is_none().then(|| finance::record(&action, &run));
                     match run.outcome {
-                        FinanceOutcome::Backtest(report) => RunState::Done((symbol, report)),
+                        FinanceOutcome::Backtest(report) => RunState::Done(Finished {
+                            symbol,
+                            report,
+                            model,
+                            offline: run.offline,
+                            kept,
+                        }),
                         _ => RunState::Failed("the run returned another kind of result".into()),
                     }
                 }
@@ -326,7 +315,7 @@ pub fn BacktestPage() -> impl IntoView {
         _ => None,
     };
     let results = move || match state.get() {
-        RunState::Done((symbol, report)) => Some(backtest_results(&symbol, report, export_error)),
+        RunState::Done(done) => Some(backtest_results(done, export_error)),
         _ => None,
     };
 
@@ -395,13 +384,34 @@ fn export_name(symbol: &str, part: &str) -> String {
     format!("backtest-{safe}-{part}.csv")
 }
 
-/// Every result section of a finished backtest.
-fn backtest_results(
-    symbol: &str,
+/// A finished backtest.
+#[derive(Clone, Debug, PartialEq)]
+struct Finished {
+    /// The series' dataset id.
+    symbol: String,
+    /// The report.
     report: BacktestReport,
-    export_error: RwSignal<Option<String>>,
-) -> AnyView {
-    let symbol = symbol.to_string();
+    /// The Lab model whose positions ran, if any.
+    model: Option<String>,
+    /// Computed on the app's bundled copy (no server).
+    offline: bool,
+    /// Its place in the outbox, or why it was not kept; `None` when not
+    /// recorded (a Lab model's positions).
+    kept: Option<Kept>,
+}
+
+/// Every result section of a finished backtest.
+fn backtest_results(done: Finished, export_error: RwSignal<Option<String>>) -> AnyView {
+    let Finished {
+        symbol,
+        report,
+        model,
+        offline,
+        kept,
+    } = done;
+    let not_recorded = model.map(|m| {
+        format!("The positions of the Lab model {m}: not recorded again (the Lab recorded the model's result).")
+    });
     let deepest = report
         .drawdown
         .iter()
@@ -453,6 +463,8 @@ fn backtest_results(
         </section>
         <section class="card" id="bt-report" aria-labelledby="bt-report-title">
             <h2 id="bt-report-title">"Report"</h2>
+            <RunBadges prefix="bt" offline=offline kept=kept />
+            {not_recorded.map(|n| view! { <p class="muted" id="bt-not-recorded">{n}</p> })}
             {backtest_view(&report)}
             <div class="actions wrap">
                 <button type="button" class="secondary" id="bt-export-equity" on:click=export("equity")>"Equity CSV"</button>

@@ -17,7 +17,7 @@ use shared::pricing::dates::Date;
 
 use super::session::use_session;
 use crate::clock::today;
-use crate::finance::{FinanceRun, Stage};
+use crate::finance::Stage;
 
 /// Where a screen's run stands.
 #[derive(Clone, Debug, PartialEq)]
@@ -38,11 +38,6 @@ impl<T> RunState<T> {
         matches!(self, RunState::Running(_))
     }
 }
-
-/// The one place a screen hands a finished run on: called once per
-/// finished run of the Risk and Backtest screens with the action and what
-/// it produced. Runs are not recorded through the server from here yet.
-pub fn after_run(_action: &Action, _run: &FinanceRun) {}
 
 /// The progress words of `stage`; `busy` says what is computed.
 pub fn stage_words(stage: Stage, busy: &str) -> String {

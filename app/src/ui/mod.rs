@@ -6,6 +6,7 @@
 mod area_chart;
 mod audit_page;
 mod backtest_page;
+mod bar_chart;
 mod bench_page;
 mod chart;
 mod chat;
@@ -22,9 +23,12 @@ mod lab_page;
 mod login_page;
 mod mc_card;
 mod option_inputs;
+mod portfolio_page;
 mod pricing_page;
 mod risk_page;
+mod run_badges;
 mod runner;
+mod scatter;
 mod session;
 mod state;
 mod strategies_page;
@@ -46,6 +50,7 @@ pub fn App() -> impl IntoView {
     provide_context(state::MarketState::new());
     let session = session::Session::start();
     provide_context(session);
+    crate::finance::outbox::start();
     let needs_login =
         Memo::new(move |_| matches!(session.status.get(), session::SessionStatus::NeedsLogin));
     view! {
@@ -62,6 +67,7 @@ pub fn App() -> impl IntoView {
                     <A href="/strategies">"Strategies"</A>
                     <A href="/data">"Data"</A>
                     <A href="/lab">"Lab"</A>
+                    <A href="/portfolio">"Portfolio"</A>
                     <A href="/risk">"Risk"</A>
                     <A href="/backtest">"Backtest"</A>
                     <A href="/audit">"Audit"</A>
@@ -77,6 +83,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/strategies") view=strategies_page::StrategiesPage />
                         <Route path=path!("/data") view=data_page::DataPage />
                         <Route path=path!("/lab") view=lab_page::LabPage />
+                        <Route path=path!("/portfolio") view=portfolio_page::PortfolioPage />
                         <Route path=path!("/risk") view=risk_page::RiskPage />
                         <Route path=path!("/backtest") view=backtest_page::BacktestPage />
                         <Route path=path!("/audit") view=audit_page::AuditPage />

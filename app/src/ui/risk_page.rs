@@ -27,11 +27,12 @@ use super::chat::finance::{
 };
 use super::equity_chart::drawdown_chart;
 use super::finance_form::{
-    after_run, fraction_of_percent, local_check, number, optional, stage_words, CheckField,
-    DatasetSelect, RunState, TextField,
+    fraction_of_percent, local_check, number, optional, stage_words, CheckField, DatasetSelect,
+    RunState, TextField,
 };
 use super::format::{count, fixed, percent};
 use super::histogram::Histogram;
+use super::run_badges::{Kept, RunBadges};
 use super::state::use_market;
 use super::strategies_page::current_legs;
 use crate::finance;
@@ -130,7 +131,7 @@ pub fn RiskPage() -> impl IntoView {
     };
     let parsed = Memo::new(move |_| form.action());
     let checked = local_check(parsed);
-    let state = RwSignal::new(RunState::<(Vec<String>, RiskOutcome)>::Idle);
+    let state = RwSignal::new(RunState::<Finished>::Idle);
     let running = move || state.with(RunState::is_running);
 
     let run = move |ev: leptos::ev::SubmitEvent| {
@@ -156,9 +157,14 @@ pub fn RiskPage() -> impl IntoView {
             let result = finance::run(action.clone(), on_stage).await;
             state.set(match result {
                 Ok(run) => {
-                    after_run(&action, &run);
+                    let kept = finance::record(&action, &run);
                     match run.outcome {
-                        FinanceOutcome::Risk(outcome) => RunState::Done((assets, outcome)),
+                        FinanceOutcome::Risk(outcome) => RunState::Done(Finished {
+                            assets,
+                            outcome,
+                            offline: run.offline,
+                            kept,
+                        }),
                         _ => RunState::Failed("the run returned another kind of result".into()),
                     }
                 }
@@ -220,7 +226,7 @@ pub fn RiskPage() -> impl IntoView {
         RunState::Done(_) => None,
     };
     let results = move || match state.get() {
-        RunState::Done((assets, outcome)) => Some(risk_results(&assets, &outcome)),
+        RunState::Done(done) => Some(risk_results(done)),
         _ => None,
     };
 
@@ -269,9 +275,29 @@ pub fn RiskPage() -> impl IntoView {
     }
 }
 
-/// Every result section of a finished report on `assets`.
-fn risk_results(assets: &[String], outcome: &RiskOutcome) -> AnyView {
-    let lines = align_lines(&outcome.report, assets);
+/// A finished report.
+#[derive(Clone, Debug, PartialEq)]
+struct Finished {
+    /// The assets, in the action's order.
+    assets: Vec<String>,
+    /// The report.
+    outcome: RiskOutcome,
+    /// Computed on the app's bundled copy (no server).
+    offline: bool,
+    /// Its place in the outbox, or why it was not kept.
+    kept: Kept,
+}
+
+/// Every result section of a finished report.
+fn risk_results(done: Finished) -> AnyView {
+    let Finished {
+        assets,
+        outcome,
+        offline,
+        kept,
+    } = done;
+    let outcome = &outcome;
+    let lines = align_lines(&outcome.report, &assets);
     let heading = format!(
         "{}: {} returns, {}-day horizon at {} confidence",
         outcome.label,
@@ -283,6 +309,7 @@ fn risk_results(assets: &[String], outcome: &RiskOutcome) -> AnyView {
     view! {
         <section class="card" id="risk-figures" aria-labelledby="risk-figures-title">
             <h2 id="risk-figures-title">"Value at risk and expected shortfall"</h2>
+            <RunBadges prefix="risk" offline=offline kept=Some(kept) />
             <p id="risk-heading">{heading}</p>
             <div id="risk-var">{var_table(outcome)}</div>
             <ul class="muted">{lines.into_iter().map(|l| view! { <li>{l}</li> }).collect_view()}</ul>

@@ -21,7 +21,7 @@ pub use chat::{
 };
 pub use data::{DataRequest, DataResponse, DatasetSummary, UploadSummary};
 pub use goal::{Goal, GoalRequest, GoalState};
-pub use results::{ParamValue, ResultRecord, StoredResult};
+pub use results::{client_id_problem, ParamValue, ResultRecord, StoredResult, CLIENT_ID_MAX_LEN};
 
 use serde::{Deserialize, Serialize};
 

@@ -21,7 +21,7 @@ mod risk;
 
 pub use align::periods_per_year;
 pub use backtest::{backtest, backtest_signal};
-pub use portfolio::{optimise, PortfolioOutcome};
+pub use portfolio::{optimise, PortfolioOutcome, RiskReturn, FRONTIER_POINTS};
 pub use risk::{risk_report, RiskOutcome, VAR_BACKTEST_WINDOW};
 
 /// The outcome of one finance action.

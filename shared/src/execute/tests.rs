@@ -42,6 +42,24 @@ fn min_variance_on_bundled_data_sums_to_one_and_reports_alignment() {
     assert!(outcome.report.kept_dates > 2000);
     // WTI trades on days the indices do not, and the other way round.
     assert!(outcome.report.dropped_total > 0);
+    // The frontier starts at the minimum-variance portfolio, rises in
+    // return, and no asset alone lies above it.
+    let f = &outcome.frontier;
+    assert_eq!(f.len(), FRONTIER_POINTS, "{:?}", outcome.frontier_note);
+    assert!((f[0].volatility - outcome.portfolio.volatility).abs() < 1e-4);
+    assert!(f
+        .windows(2)
+        .all(|p| p[1].expected_return >= p[0].expected_return - 1e-9));
+    assert_eq!(outcome.asset_points.len(), 3);
+    for a in &outcome.asset_points {
+        assert!(a.volatility >= f[0].volatility - 1e-9, "{a:?}");
+        let best = f
+            .iter()
+            .filter(|p| p.volatility <= a.volatility + 1e-9)
+            .map(|p| p.expected_return)
+            .fold(f64::NEG_INFINITY, f64::max);
+        assert!(a.expected_return <= best + 1e-6, "{a:?} above the frontier");
+    }
     let capm: OptimisePortfolio = action(serde_json::json!({
         "assets": ["nasdaq", "wti"], "method": "max_sharpe",
         "expected_returns": "capm", "market": "sp500", "risk_free": 0.0

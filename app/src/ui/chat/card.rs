@@ -36,7 +36,8 @@ const AMERICAN_STEPS: usize = 500;
 
 /// The shared path of the finance cards: run `action` through
 /// [`run_path::run`], saying what runs (`busy` while computing), then keep
-/// the outcome and post its `words` (or show the failure).
+/// the outcome, record it through the outbox ([`run_path::record`]) and
+/// post its `words` (or show the failure).
 fn run_finance(
     (state, outcome, finish): (
         RwSignal<CardState>,
@@ -59,9 +60,15 @@ fn run_finance(
                 Stage::Computing => busy.clone(),
             }))
         };
-        match run_path::run(action, on_stage).await {
+        match run_path::run(action.clone(), on_stage).await {
             Ok(run) => {
-                let text = words(&run.outcome);
+                let mut text = words(&run.outcome);
+                if run.offline {
+                    text.push_str(" (computed offline on the bundled copy of the data)");
+                }
+                if let Err(error) = run_path::record(&action, &run) {
+                    leptos::logging::warn!("the result was not kept for recording: {error}");
+                }
                 outcome.set(Some(run.outcome));
                 finish(text, None);
             }

@@ -10,7 +10,7 @@
 
 mod card;
 pub(super) mod files;
-pub(super) mod finance;
+pub(crate) mod finance;
 mod help;
 mod markdown;
 mod panels;

@@ -4,7 +4,9 @@
 // backtest's reading and a shock; a moving-average crossover backtest with
 // its report against buy-and-hold, the trade list and CSV exports whose
 // header and row count match the screen; refusals and errors shown as
-// messages; no horizontal page scroll at 360 px. One server for the file.
+// messages; recording through the outbox, and offline runs on the
+// bundled copy recorded once the server is back; no horizontal page scroll
+// at 360 px. One server for the file.
 // Run by scripts/test.sh with MLTRAINER_SERVER_BIN and MLTRAINER_DIST set.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
@@ -98,6 +100,10 @@ test("the Risk screen reports VaR and ES, the distribution, the 2007-09 crisis a
   await page.locator("#shock-price").fill("150");
   assert.match(await page.locator("#shock-error").innerText(), /price_change/);
 
+  // Online: computed with the server's data and recorded through the outbox.
+  assert.equal(await page.locator("#risk-offline").count(), 0, "online: no offline badge");
+  await page.locator('#risk-record[data-state="recorded"]').waitFor({ timeout: 30_000 });
+
   await assertPhoneLayout("risk");
   assert.deepEqual(session.problems, [], "no console errors");
 });
@@ -170,6 +176,9 @@ test("the Backtest screen runs an MA crossover against buy-and-hold and exports 
   assert.ok(reportLines.includes(`first_date,${first},${first}`));
   assert.ok(reportLines.includes(`last_date,${last},${last}`));
 
+  assert.equal(await page.locator("#bt-offline").count(), 0, "online: no offline badge");
+  await page.locator('#bt-record[data-state="recorded"]').waitFor({ timeout: 30_000 });
+
   await assertPhoneLayout("backtest");
   assert.deepEqual(session.problems, [], "no console errors");
 });
@@ -194,9 +203,48 @@ test("the Lab's Backtest this model opens the Backtest screen on the model's wal
   const dates = Number((await banner.innerText()).match(/\(([\d,]+) dates/)[1].replace(/,/g, ""));
   await page.locator("#bt-run").click();
   await page.locator("#bt-report table.backtest-table").waitFor({ timeout: 60_000 });
+  // The model's result was recorded by the Lab; this run is not recorded again.
+  await page.locator("#bt-not-recorded").waitFor();
+  assert.equal(await page.locator("#bt-record").count(), 0);
   // The equity CSV covers exactly the model's dates but the first (whose
   // decision trades at the next date's close).
   const [file] = await Promise.all([page.waitForEvent("download"), page.locator("#bt-export-equity").click()]);
   assert.equal(csvLines(readFileSync(await file.path(), "utf8")).length - 1, dates - 1);
   assert.deepEqual(session.problems, [], "no console errors");
+});
+
+test("offline on bundled data both screens compute in the worker and record once the server is back", { timeout: 300_000 }, async () => {
+  const results = () => page.evaluate(() => fetch("/api/results").then((r) => r.json()));
+  await page.goto(baseUrl + "/risk");
+  await page.locator("#risk-run").waitFor();
+  const before = (await results()).length;
+  const offline = (route) => route.abort("internetdisconnected");
+  await page.route("**/api/**", offline);
+
+  await page.locator("#risk-scenarios").fill("5000");
+  await page.locator("#risk-run").click();
+  await page.locator("#risk-var table").waitFor({ timeout: 120_000 });
+  await page.locator("#risk-offline").waitFor();
+  assert.equal(await page.locator("#risk-record").getAttribute("data-state"), "waiting");
+  const crisis = page.locator("#risk-stress tr").filter({ hasText: "Financial crisis 2008-2009" });
+  assert.equal(await crisis.count(), 1, "the worker's bundled copy has the crisis too");
+
+  await page.locator('nav a[href="/backtest"]').click();
+  await page.locator("#bt-run").click();
+  await page.locator("#bt-report table.backtest-table").waitFor({ timeout: 120_000 });
+  await page.locator("#bt-offline").waitFor();
+  assert.equal(await page.locator("#bt-record").getAttribute("data-state"), "waiting");
+  const kept = await page.evaluate(() => JSON.parse(localStorage.getItem("mltrainer.finance.outbox.v1")));
+  assert.equal(kept.pending.length, 2, "both results wait in the browser");
+
+  await page.unroute("**/api/**", offline);
+  await page.evaluate(() => window.dispatchEvent(new Event("online")));
+  await page.locator('#bt-record[data-state="recorded"]').waitFor({ timeout: 30_000 });
+  const after = await results();
+  assert.equal(after.length, before + 2, "each recorded once");
+  const ids = new Set(kept.pending.map((r) => r.client_id));
+  assert.equal(after.filter((r) => ids.has(r.record.client_id)).length, 2);
+  // The aborted requests logged network errors; nothing else may have.
+  const others = session.problems.filter((p) => !/ERR_INTERNET_DISCONNECTED|Failed to load resource/.test(p));
+  assert.deepEqual(others, []);
 });

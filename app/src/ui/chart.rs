@@ -24,12 +24,18 @@ pub struct Marker {
     pub label: String,
 }
 
-const WIDTH: f64 = 360.0;
-const HEIGHT: f64 = 220.0;
-const LEFT: f64 = 50.0;
-const RIGHT: f64 = 10.0;
-const TOP: f64 = 18.0;
-const BOTTOM: f64 = 30.0;
+/// Width of every chart's view box, in SVG units.
+pub(crate) const WIDTH: f64 = 360.0;
+/// Height of every chart's view box.
+pub(crate) const HEIGHT: f64 = 220.0;
+/// Room for the y tick labels.
+pub(crate) const LEFT: f64 = 50.0;
+/// Right margin.
+pub(crate) const RIGHT: f64 = 10.0;
+/// Room for marker labels.
+pub(crate) const TOP: f64 = 18.0;
+/// Room for the x tick labels and the axis label.
+pub(crate) const BOTTOM: f64 = 30.0;
 
 /// About `target` round-numbered ticks covering `[lo, hi]`.
 pub fn nice_ticks(lo: f64, hi: f64, target: usize) -> Vec<f64> {
@@ -49,7 +55,7 @@ pub fn nice_ticks(lo: f64, hi: f64, target: usize) -> Vec<f64> {
 }
 
 /// Formats a tick label compactly.
-fn tick_label(v: f64) -> String {
+pub(crate) fn tick_label(v: f64) -> String {
     let a = v.abs();
     if a >= 1e4 {
         format!("{:.0}k", v / 1e3)
@@ -62,17 +68,22 @@ fn tick_label(v: f64) -> String {
     }
 }
 
-/// Linear map from data to pixels.
-#[derive(Clone, Copy)]
-struct Scale {
-    d0: f64,
-    d1: f64,
-    p0: f64,
-    p1: f64,
+/// Linear map from data units (`d0..d1`) to pixels (`p0..p1`).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Scale {
+    /// Data value drawn at `p0`.
+    pub d0: f64,
+    /// Data value drawn at `p1`.
+    pub d1: f64,
+    /// Pixel of `d0`.
+    pub p0: f64,
+    /// Pixel of `d1`.
+    pub p1: f64,
 }
 
 impl Scale {
-    fn at(&self, v: f64) -> f64 {
+    /// The pixel of data value `v`.
+    pub fn at(&self, v: f64) -> f64 {
         self.p0 + (v - self.d0) / (self.d1 - self.d0) * (self.p1 - self.p0)
     }
 }
@@ -232,7 +243,7 @@ const MARKER_MERGE_PX: f64 = 14.0;
 
 /// Merges markers (pixel x, label) that would overlap into one, joining
 /// their labels ("spot = K"), so labels never print over each other.
-fn merge_close_markers(mut markers: Vec<(f64, String)>) -> Vec<(f64, String)> {
+pub(crate) fn merge_close_markers(mut markers: Vec<(f64, String)>) -> Vec<(f64, String)> {
     markers.sort_by(|a, b| a.0.total_cmp(&b.0));
     let mut merged: Vec<(f64, String)> = Vec::new();
     for (x, label) in markers {

@@ -9,11 +9,13 @@ use std::time::Duration;
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use leptos_router::hooks::use_navigate;
 use shared::actions::ModelScope;
 use shared::api::{DataRequest, DatasetSummary};
 use shared::compliance::check_data_request;
 use shared::models::{Family, ModelReport, Task, WalkForwardConfig, Window};
 
+use super::backtest_page::{LabHandoff, FROM_LAB_URL};
 use super::chart::{LineChart, Series as Line};
 use super::data_page::year_fraction;
 use super::goal_bar::verdict_sentence;
@@ -134,6 +136,8 @@ pub fn LabPage() -> impl IntoView {
     let message = RwSignal::new(None::<String>);
     let sort = RwSignal::new((Column::Sharpe, true));
     let details = RwSignal::new(None::<String>);
+    // The data request of the run on the leaderboard (for "Backtest this model").
+    let ran = RwSignal::new(None::<DataRequest>);
     let runner = StoredValue::new_local(LabRunner::default());
 
     let data_request = Memo::new(move |_| {
@@ -230,6 +234,7 @@ pub fn LabPage() -> impl IntoView {
             ));
             rows.set(Vec::new());
             details.set(None);
+            ran.set(Some(plan.request.clone()));
             session::run(runner.get_value(), plan, move |event| match event {
                 SessionEvent::Fetched { verdict, .. } => {
                     message.set(Some(verdict_sentence("Server", &verdict)));
@@ -438,7 +443,7 @@ pub fn LabPage() -> impl IntoView {
         let name = details.get()?;
         let row = rows.with(|rows| rows.iter().find(|r| r.name == name).cloned())?;
         let report = row.outcome.ok()?;
-        Some(view! { <ModelDetails report=*report /> })
+        Some(view! { <ModelDetails report=*report request=ran.get() /> })
     };
 
     view! {
@@ -556,9 +561,30 @@ pub fn LabPage() -> impl IntoView {
     }
 }
 
-/// Charts and facts of one model's run.
+/// Charts and facts of one model's run, and "Backtest this model" (its
+/// walk-forward positions on the Backtest screen) when the run's data
+/// request is known.
 #[component]
-fn ModelDetails(report: ModelReport) -> impl IntoView {
+fn ModelDetails(report: ModelReport, request: Option<DataRequest>) -> impl IntoView {
+    let navigate = use_navigate();
+    let handoff_error = RwSignal::new(None::<String>);
+    let handoff = request.map(|request| LabHandoff {
+        model: report.spec.name.clone(),
+        request,
+        cost_bps: report.config.cost_bps,
+        dates: report.dates.clone(),
+        positions: report.positions.clone(),
+    });
+    let backtest_button = handoff.map(|handoff| {
+        let open = move |_| match handoff.store() {
+            Ok(()) => navigate(FROM_LAB_URL, Default::default()),
+            Err(e) => handoff_error.set(Some(format!("Could not hand the positions over: {e}"))),
+        };
+        view! {
+            <button type="button" class="secondary" id="lab-backtest" on:click=open>"Backtest this model"</button>
+            {move || handoff_error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
+        }
+    });
     let x: Vec<f64> = report.dates.iter().map(|d| year_fraction(*d)).collect();
     let equity = vec![
         Line {
@@ -624,6 +650,7 @@ fn ModelDetails(report: ModelReport) -> impl IntoView {
             </dl>
             <LineChart title="Equity curve" x_label="year" series=Signal::derive(move || equity.clone()) markers=Signal::derive(Vec::new) />
             <LineChart title="Predictions against reality" x_label="year" series=Signal::derive(move || versus.clone()) markers=Signal::derive(Vec::new) />
+            {backtest_button}
         </section>
     }
 }

@@ -3,22 +3,32 @@
 //! server calls go through `crate::api`, and every compliance check shown
 //! before the server answers comes from `shared::compliance`.
 
+mod area_chart;
 mod audit_page;
+mod backtest_page;
+mod bar_chart;
 mod bench_page;
 mod chart;
 mod chat;
 mod compliance_page;
 mod data_page;
+mod equity_chart;
 mod field;
+mod finance_form;
 mod format;
 mod goal_bar;
 mod heatmap;
+mod histogram;
 mod lab_page;
 mod login_page;
 mod mc_card;
 mod option_inputs;
+mod portfolio_page;
 mod pricing_page;
+mod risk_page;
+mod run_badges;
 mod runner;
+mod scatter;
 mod session;
 mod state;
 mod strategies_page;
@@ -40,6 +50,7 @@ pub fn App() -> impl IntoView {
     provide_context(state::MarketState::new());
     let session = session::Session::start();
     provide_context(session);
+    crate::finance::outbox::start();
     let needs_login =
         Memo::new(move |_| matches!(session.status.get(), session::SessionStatus::NeedsLogin));
     view! {
@@ -56,6 +67,9 @@ pub fn App() -> impl IntoView {
                     <A href="/strategies">"Strategies"</A>
                     <A href="/data">"Data"</A>
                     <A href="/lab">"Lab"</A>
+                    <A href="/portfolio">"Portfolio"</A>
+                    <A href="/risk">"Risk"</A>
+                    <A href="/backtest">"Backtest"</A>
                     <A href="/audit">"Audit"</A>
                     <A href="/compliance">"Compliance"</A>
                 </nav>
@@ -69,6 +83,9 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/strategies") view=strategies_page::StrategiesPage />
                         <Route path=path!("/data") view=data_page::DataPage />
                         <Route path=path!("/lab") view=lab_page::LabPage />
+                        <Route path=path!("/portfolio") view=portfolio_page::PortfolioPage />
+                        <Route path=path!("/risk") view=risk_page::RiskPage />
+                        <Route path=path!("/backtest") view=backtest_page::BacktestPage />
                         <Route path=path!("/audit") view=audit_page::AuditPage />
                         <Route path=path!("/compliance") view=compliance_page::CompliancePage />
                         <Route path=path!("/bench") view=bench_page::BenchPage />

@@ -51,6 +51,12 @@ impl LegRow {
     }
 }
 
+/// The legs of the strategy being built on the Strategies screen (kept in
+/// local storage), for the Risk screen's shocks; none when there is none.
+pub fn current_legs() -> Vec<Leg> {
+    LocalStorage::get::<Vec<Leg>>(CURRENT_KEY).unwrap_or_default()
+}
+
 fn trim_number(v: f64) -> String {
     let s = format!("{v}");
     s.strip_suffix(".0").map(str::to_string).unwrap_or(s)
@@ -86,7 +92,7 @@ pub fn StrategiesPage() -> impl IntoView {
             })
             .collect()
     };
-    let initial: Vec<Leg> = LocalStorage::get::<Vec<Leg>>(CURRENT_KEY).unwrap_or_default();
+    let initial: Vec<Leg> = current_legs();
     let rows = RwSignal::new(make_rows(&initial));
     let saved = RwSignal::new(LocalStorage::get::<Vec<Strategy>>(SAVED_KEY).unwrap_or_default());
     let storage_error = RwSignal::new(None::<String>);

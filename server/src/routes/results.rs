@@ -28,6 +28,9 @@ pub async fn list_results(
 }
 
 /// `POST /api/results`: 201 with the stored result, or 422 with the verdict.
+/// A record whose `client_id` this user has already recorded is answered
+/// 200 with the row stored then (whatever the repeat holds), adding no row
+/// and no audit entry: the browser's outbox retries until it hears back.
 pub async fn record(
     State(state): State<AppState>,
     Writer(session): Writer,
@@ -36,6 +39,18 @@ pub async fn record(
     state
         .limits
         .expensive(&format!("user:{}", session.user_id))?;
+    let user_id = session.user_id;
+    if let Some(client_id) = record.client_id.clone() {
+        let earlier = state
+            .store
+            .read(move |c| {
+                results::find_by_client_id(c, user_id, &client_id).map_err(Problem::from)
+            })
+            .await?;
+        if let Some(earlier) = earlier {
+            return Ok((StatusCode::OK, Json(earlier)));
+        }
+    }
     let verdict = check_result(&state.rules, &record);
     let detail = serde_json::json!({
         "model": record.model, "family": record.family, "source": record.source,
@@ -46,11 +61,21 @@ pub async fn record(
             .refuse(&session, "result.record", verdict, detail)
             .await);
     }
-    let stored = state
+    let outcome = state
         .store
-        .write(move |tx| insert_audited(tx, &session, &record, &verdict).map_err(Problem::from))
+        .write(move |tx| {
+            // A repeat that raced past the read above finds the row here,
+            // inside the one writer's transaction.
+            if let Some(client_id) = &record.client_id {
+                if let Some(earlier) = results::find_by_client_id(tx, user_id, client_id)? {
+                    return Ok::<_, Problem>((StatusCode::OK, earlier));
+                }
+            }
+            let stored = insert_audited(tx, &session, &record, &verdict)?;
+            Ok((StatusCode::CREATED, stored))
+        })
         .await?;
-    Ok((StatusCode::CREATED, Json(stored)))
+    Ok((outcome.0, Json(outcome.1)))
 }
 
 /// Stores an allowed `record` for `session` with its `result.record` audit

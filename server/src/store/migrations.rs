@@ -235,6 +235,17 @@ CREATE TABLE trial_events (
 CREATE INDEX trial_events_by_user ON trial_events (user_id, trial_id, seq);
 "#,
     },
+    Migration {
+        version: 4,
+        name: "results: client ids for exactly-once recording",
+        sql: r#"
+-- The id the browser gave a result before sending it; a retried POST with
+-- the same id finds this row instead of adding a second.
+ALTER TABLE results ADD COLUMN client_id TEXT;
+CREATE UNIQUE INDEX results_by_client_id ON results (user_id, client_id)
+    WHERE client_id IS NOT NULL;
+"#,
+    },
 ];
 
 /// The newest version this build knows.
@@ -309,8 +320,9 @@ mod tests {
 
     #[test]
     fn versions_strictly_increase_from_one() {
-        for (index, migration) in MIGRATIONS.iter().enumerate() {
-            assert_eq!(migration.version, index as i64 + 1);
+        assert_eq!(MIGRATIONS[0].version, 1);
+        for pair in MIGRATIONS.windows(2) {
+            assert!(pair[0].version < pair[1].version, "{}", pair[1].name);
         }
     }
 
@@ -319,7 +331,7 @@ mod tests {
         let mut connection = Connection::open_in_memory().unwrap();
         assert_eq!(
             migrate(&mut connection).unwrap(),
-            (1..=latest_version()).collect::<Vec<_>>()
+            MIGRATIONS.iter().map(|m| m.version).collect::<Vec<_>>()
         );
         assert!(migrate(&mut connection).unwrap().is_empty());
         assert_eq!(applied_version(&connection).unwrap(), latest_version());

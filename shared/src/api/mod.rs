@@ -22,7 +22,7 @@ pub use chat::{
 };
 pub use data::{DataRequest, DataResponse, DatasetSummary, UploadSummary};
 pub use goal::{Goal, GoalRequest, GoalState};
-pub use results::{ParamValue, ResultRecord, StoredResult};
+pub use results::{client_id_problem, ParamValue, ResultRecord, StoredResult, CLIENT_ID_MAX_LEN};
 pub use trial::{
     TrialDetail, TrialQuery, TrialStatus, TrialStepView, TrialSummary, TRIAL_EVENTS_PAGE,
 };

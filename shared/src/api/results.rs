@@ -43,6 +43,28 @@ pub struct ResultRecord {
     pub code_version: String,
     /// Metrics by name; all must be finite.
     pub metrics: BTreeMap<String, f64>,
+    /// The id the browser gave this result before sending it (1 to
+    /// [`CLIENT_ID_MAX_LEN`] characters of `A-Z a-z 0-9 - _`), so that a
+    /// retried POST is recorded once: the server answers a repeat with the
+    /// row already stored. Absent for results sent once.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
+}
+
+/// Longest [`ResultRecord::client_id`].
+pub const CLIENT_ID_MAX_LEN: usize = 64;
+
+/// Why `id` is not a valid [`ResultRecord::client_id`], or `None` if it is.
+pub fn client_id_problem(id: &str) -> Option<String> {
+    let len = id.chars().count();
+    if len == 0 || len > CLIENT_ID_MAX_LEN {
+        return Some(format!(
+            "client_id has {len} characters; expected 1 to {CLIENT_ID_MAX_LEN}"
+        ));
+    }
+    id.chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || *c == '-' || *c == '_'))
+        .map(|bad| format!("client_id contains '{bad}'; expected A-Z a-z 0-9 - _"))
 }
 
 /// A stored result: the record, its id and the verdict it was stored under.

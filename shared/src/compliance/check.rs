@@ -7,7 +7,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::rules::Rules;
-use crate::api::{DataRequest, GoalRequest, ParamValue, ResultRecord};
+use crate::api::{client_id_problem, DataRequest, GoalRequest, ParamValue, ResultRecord};
 use crate::pricing::dates::Date;
 
 /// The outcome of a check: allowed or refused, by which rule, and why.
@@ -215,6 +215,9 @@ pub fn check_result(rules: &Rules, record: &ResultRecord) -> Verdict {
                     record.data_hash
                 ),
             ));
+        }
+        if let Some(problem) = record.client_id.as_deref().and_then(client_id_problem) {
+            return Err(Verdict::refuse("result.client_id", problem));
         }
         if let Some((name, value)) = record.metrics.iter().find(|(_, v)| !v.is_finite()) {
             return Err(Verdict::refuse(
@@ -446,6 +449,7 @@ mod tests {
             data_hash: "ab".repeat(32),
             code_version: "0.1.0".into(),
             metrics: BTreeMap::from([("accuracy".to_string(), 0.53)]),
+            client_id: None,
         }
     }
 
@@ -459,6 +463,15 @@ mod tests {
         let mut r = record();
         r.model = "Random Forest".into();
         assert_eq!(refused_by(&check_result(&rules, &r)), "model.allowed");
+        let mut r = record();
+        r.client_id = Some("a".repeat(65));
+        assert_eq!(refused_by(&check_result(&rules, &r)), "result.client_id");
+        r.client_id = Some("run 1".into());
+        assert_eq!(refused_by(&check_result(&rules, &r)), "result.client_id");
+        r.client_id = Some("fin-0123abcd_9".into());
+        assert!(check_result(&rules, &r).allowed);
+        r.family = "portfolio".into();
+        assert!(check_result(&rules, &r).allowed);
         let mut r = record();
         r.data_hash = "nothex".into();
         assert_eq!(refused_by(&check_result(&rules, &r)), "result.provenance");

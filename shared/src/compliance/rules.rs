@@ -18,7 +18,8 @@ pub struct Rules {
     /// Lower-case words and phrases that mark data as synthetic. A source,
     /// symbol or goal containing one is refused (rule `data.no_synthetic`).
     pub synthetic_markers: Vec<String>,
-    /// Model families whose results may be recorded.
+    /// Model families whose results may be recorded: the catalog's families
+    /// and the finance runs (`portfolio`, `risk`, `backtest`).
     pub allowed_model_families: Vec<String>,
     /// Longest model name; names are lower-case `[a-z0-9_]`.
     pub max_model_name_len: usize,
@@ -183,6 +184,9 @@ impl Rules {
                 "pca_pipeline",
                 "ensemble",
                 "baseline",
+                "portfolio",
+                "risk",
+                "backtest",
             ]
             .iter()
             .map(|family| family.to_string())

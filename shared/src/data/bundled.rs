@@ -108,42 +108,6 @@ const fn day(year: i32, month: u32, day: u32) -> Date {
 const ARCH: &str = "NCSA (the arch 8.0.0 Python package)";
 const VEGA: &str = "BSD-3-Clause (the vega-datasets 3.2.1 npm package)";
 
-/// The embedded gzip files, by name.
-const FILES: [(&str, &[u8]); 8] = [
-    (
-        "sp500.csv.gz",
-        include_bytes!("../../data/bundled/sp500.csv.gz"),
-    ),
-    (
-        "nasdaq.csv.gz",
-        include_bytes!("../../data/bundled/nasdaq.csv.gz"),
-    ),
-    (
-        "vix.csv.gz",
-        include_bytes!("../../data/bundled/vix.csv.gz"),
-    ),
-    (
-        "wti.csv.gz",
-        include_bytes!("../../data/bundled/wti.csv.gz"),
-    ),
-    (
-        "core-cpi.csv.gz",
-        include_bytes!("../../data/bundled/core-cpi.csv.gz"),
-    ),
-    (
-        "default.csv.gz",
-        include_bytes!("../../data/bundled/default.csv.gz"),
-    ),
-    (
-        "frenchdata.csv.gz",
-        include_bytes!("../../data/bundled/frenchdata.csv.gz"),
-    ),
-    (
-        "stocks-monthly.csv.gz",
-        include_bytes!("../../data/bundled/stocks-monthly.csv.gz"),
-    ),
-];
-
 const fn french(
     id: &'static str,
     column: &'static str,
@@ -364,8 +328,45 @@ pub fn info(id: &str) -> Result<&'static DatasetInfo, BundledError> {
         .ok_or_else(|| BundledError::UnknownId { id: id.to_string() })
 }
 
-/// Gunzips an embedded file into text.
+/// Gunzips an embedded file into text. The gzip bytes live only here, so
+/// a binary that never loads a dataset (the main app, which only reads
+/// [`catalog`]) links none of them; the workers that load them carry them.
 fn text_of(file: &'static str) -> Result<String, BundledError> {
+    // The embedded gzip files, by name.
+    const FILES: [(&str, &[u8]); 8] = [
+        (
+            "sp500.csv.gz",
+            include_bytes!("../../data/bundled/sp500.csv.gz"),
+        ),
+        (
+            "nasdaq.csv.gz",
+            include_bytes!("../../data/bundled/nasdaq.csv.gz"),
+        ),
+        (
+            "vix.csv.gz",
+            include_bytes!("../../data/bundled/vix.csv.gz"),
+        ),
+        (
+            "wti.csv.gz",
+            include_bytes!("../../data/bundled/wti.csv.gz"),
+        ),
+        (
+            "core-cpi.csv.gz",
+            include_bytes!("../../data/bundled/core-cpi.csv.gz"),
+        ),
+        (
+            "default.csv.gz",
+            include_bytes!("../../data/bundled/default.csv.gz"),
+        ),
+        (
+            "frenchdata.csv.gz",
+            include_bytes!("../../data/bundled/frenchdata.csv.gz"),
+        ),
+        (
+            "stocks-monthly.csv.gz",
+            include_bytes!("../../data/bundled/stocks-monthly.csv.gz"),
+        ),
+    ];
     let bytes = FILES
         .iter()
         .find(|(name, _)| *name == file)

@@ -27,5 +27,5 @@ pub mod summary;
 pub use bundled::{BundledError, DatasetInfo, Frequency};
 pub use csv::{read_csv, CsvError, CsvOptions, CsvProblem, CsvRead, CsvReport};
 pub use dates::{parse_date, DateParseError};
-pub use provenance::{content_hash, Provenance, Source, SourceError};
+pub use provenance::{combined_hash, content_hash, Provenance, Source, SourceError};
 pub use series::{Bar, Observations, Point, RowProblem, Series, SeriesDecodeError, SeriesError};

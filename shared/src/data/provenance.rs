@@ -175,10 +175,40 @@ pub fn content_hash(observations: &Observations, missing: &[Date]) -> String {
         .collect()
 }
 
+/// The data hash of a result computed on several series: the hex SHA-256
+/// of the text `mltrainer-hashes-v1`, then for each series in order a
+/// newline and its content hash (lower-case hex). One series' result keeps
+/// that series' own hash instead (see the finance outbox). In Python:
+/// `hashlib.sha256(("mltrainer-hashes-v1" + "".join("\n" + h for h in hashes)).encode()).hexdigest()`.
+pub fn combined_hash<S: AsRef<str>>(hashes: &[S]) -> String {
+    let mut hasher = Sha256::new();
+    hasher.update(b"mltrainer-hashes-v1");
+    for hash in hashes {
+        hasher.update(b"\n");
+        hasher.update(hash.as_ref().to_ascii_lowercase().as_bytes());
+    }
+    hasher
+        .finalize()
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::data::series::{Bar, Point};
+
+    #[test]
+    fn combined_hash_matches_python_and_depends_on_order() {
+        // python3 -c 'import hashlib; print(hashlib.sha256(b"mltrainer-hashes-v1\nab\ncd").hexdigest())'
+        assert_eq!(
+            combined_hash(&["ab", "cd"]),
+            "c02d57a4bdd4b3b24b0e2ec5d31d6c62c2ca63048df4ef89910e00153bbbab39"
+        );
+        assert_ne!(combined_hash(&["ab", "cd"]), combined_hash(&["cd", "ab"]));
+        assert_eq!(combined_hash(&["AB", "cd"]), combined_hash(&["ab", "cd"]));
+    }
 
     fn d(text: &str) -> Date {
         Date::parse(text).unwrap()

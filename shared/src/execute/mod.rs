@@ -21,8 +21,8 @@ mod risk;
 pub mod workload;
 
 pub use align::periods_per_year;
-pub use backtest::backtest;
-pub use portfolio::{optimise, PortfolioOutcome};
+pub use backtest::{backtest, backtest_signal};
+pub use portfolio::{optimise, PortfolioOutcome, RiskReturn, FRONTIER_POINTS};
 pub use risk::{risk_report, RiskOutcome, VAR_BACKTEST_WINDOW};
 
 /// The outcome of one finance action.

@@ -10,8 +10,9 @@ use super::align::align;
 use crate::actions::{OptimisePortfolio, PortfolioMethod, ReturnsChoice};
 use crate::data::Series;
 use crate::portfolio::{
-    estimate, hierarchical_risk_parity, max_sharpe, min_cvar, min_variance, risk_parity,
-    target_return, target_risk, AlignReport, Portfolio, PortfolioFrequency, ReturnEstimator,
+    efficient_frontier, estimate, hierarchical_risk_parity, max_sharpe, min_cvar, min_variance,
+    risk_parity, target_return, target_risk, AlignReport, Portfolio, PortfolioFrequency,
+    ReturnEstimator,
 };
 
 /// An optimised portfolio with how it was obtained.
@@ -29,6 +30,30 @@ pub struct PortfolioOutcome {
     pub shrinkage: Option<f64>,
     /// Minimum CVaR: (confidence, VaR, CVaR) per period.
     pub cvar: Option<(f64, f64, f64)>,
+    /// The efficient frontier under the action's constraints, lowest risk
+    /// first ([`FRONTIER_POINTS`] points), annualised; empty when it could
+    /// not be traced (then [`PortfolioOutcome::frontier_note`] says why).
+    #[serde(default)]
+    pub frontier: Vec<RiskReturn>,
+    /// Why the frontier is empty, when it is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub frontier_note: Option<String>,
+    /// Each asset alone (in the order of the weights), annualised: its
+    /// expected return and the square root of its variance.
+    #[serde(default)]
+    pub asset_points: Vec<RiskReturn>,
+}
+
+/// Points traced on the efficient frontier.
+pub const FRONTIER_POINTS: usize = 30;
+
+/// One point in the risk-return plane, annualised.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RiskReturn {
+    /// Volatility.
+    pub volatility: f64,
+    /// Expected return.
+    pub expected_return: f64,
 }
 
 /// Optimises `action` on `series` (its assets in order, then the CAPM
@@ -88,6 +113,27 @@ pub fn optimise(action: &OptimisePortfolio, series: &[Series]) -> Result<Portfol
             }),
     }
     .map_err(|e| e.to_string())?;
+    let (frontier, frontier_note) =
+        match efficient_frontier(&est, &constraints, FRONTIER_POINTS, rf) {
+            Ok(points) => (
+                points
+                    .iter()
+                    .map(|p| RiskReturn {
+                        volatility: p.volatility,
+                        expected_return: p.expected_return,
+                    })
+                    .collect(),
+                None,
+            ),
+            Err(e) => (Vec::new(), Some(e.to_string())),
+        };
+    let n = est.n();
+    let asset_points = (0..n)
+        .map(|i| RiskReturn {
+            volatility: est.covariance()[i * n + i].max(0.0).sqrt(),
+            expected_return: est.expected_returns()[i],
+        })
+        .collect();
     Ok(PortfolioOutcome {
         method: action.method,
         portfolio,
@@ -95,5 +141,8 @@ pub fn optimise(action: &OptimisePortfolio, series: &[Series]) -> Result<Portfol
         report,
         shrinkage: est.shrinkage(),
         cvar,
+        frontier,
+        frontier_note,
+        asset_points,
     })
 }

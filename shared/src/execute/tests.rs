@@ -42,6 +42,24 @@ fn min_variance_on_bundled_data_sums_to_one_and_reports_alignment() {
     assert!(outcome.report.kept_dates > 2000);
     // WTI trades on days the indices do not, and the other way round.
     assert!(outcome.report.dropped_total > 0);
+    // The frontier starts at the minimum-variance portfolio, rises in
+    // return, and no asset alone lies above it.
+    let f = &outcome.frontier;
+    assert_eq!(f.len(), FRONTIER_POINTS, "{:?}", outcome.frontier_note);
+    assert!((f[0].volatility - outcome.portfolio.volatility).abs() < 1e-4);
+    assert!(f
+        .windows(2)
+        .all(|p| p[1].expected_return >= p[0].expected_return - 1e-9));
+    assert_eq!(outcome.asset_points.len(), 3);
+    for a in &outcome.asset_points {
+        assert!(a.volatility >= f[0].volatility - 1e-9, "{a:?}");
+        let best = f
+            .iter()
+            .filter(|p| p.volatility <= a.volatility + 1e-9)
+            .map(|p| p.expected_return)
+            .fold(f64::NEG_INFINITY, f64::max);
+        assert!(a.expected_return <= best + 1e-6, "{a:?} above the frontier");
+    }
     let capm: OptimisePortfolio = action(serde_json::json!({
         "assets": ["nasdaq", "wti"], "method": "max_sharpe",
         "expected_returns": "capm", "market": "sp500", "risk_free": 0.0
@@ -147,4 +165,40 @@ fn run_dispatches_and_refuses_what_is_not_finance() {
     let goal: Action = action(serde_json::json!({"action": "set_goal", "text": "beat the index"}));
     assert!(!is_finance(&goal));
     assert!(run(&goal, &series).unwrap_err().contains("set_goal"));
+}
+
+#[test]
+fn given_positions_run_on_their_own_dates_and_match_the_rule_they_copy() {
+    let b: Backtest = action(serde_json::json!({
+        "symbol": "sp500", "rule": "ma_crossover", "fast": 20, "slow": 100, "cost_bps": 5.0
+    }));
+    let series = bundled::load("sp500").unwrap();
+    let by_rule = backtest(&b, &series).unwrap();
+    // The rule's own decisions, given back as positions: the same backtest.
+    let signal = b
+        .trading_rule()
+        .signal(&series.values(), b.trading_direction())
+        .unwrap();
+    let given = crate::backtest::Signal::Given {
+        dates: series.dates(),
+        positions: signal,
+    };
+    let by_positions = backtest_signal(&b, &series, given).unwrap();
+    assert_eq!(by_positions.equity, by_rule.equity);
+    assert_eq!(by_positions.trades, by_rule.trades);
+    // Positions on a few dates only: the backtest covers exactly those
+    // (the first date's decision trades at the second's close).
+    let dates: Vec<Date> = series.dates()[1000..1100].to_vec();
+    let short = crate::backtest::Signal::Given {
+        dates: dates.clone(),
+        positions: vec![1.0; dates.len()],
+    };
+    let report = backtest_signal(&b, &series, short).unwrap();
+    assert_eq!(report.dates, dates[1..]);
+    // A date the series lacks is refused with a sentence, not a panic.
+    let bad = crate::backtest::Signal::Given {
+        dates: vec![Date::parse("1990-01-01").unwrap(); 3],
+        positions: vec![1.0; 3],
+    };
+    assert!(backtest_signal(&b, &series, bad).is_err());
 }

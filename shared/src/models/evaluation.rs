@@ -498,6 +498,7 @@ impl ModelReport {
             data_hash: self.data_hash.clone(),
             code_version: self.code_version.clone(),
             metrics: self.metrics(),
+            client_id: None,
         }
     }
 }

@@ -11,7 +11,6 @@ use leptos::task::spawn_local;
 
 use shared::actions::{Action, PortfolioMethod, ProposedAction, Refusal, RiskMethod};
 use shared::api::{ChatMessage, ResultMessageRequest};
-use shared::calendar::Date;
 use shared::models::ModelReport;
 use shared::pricing::{valuation, Model};
 
@@ -24,8 +23,7 @@ use crate::api;
 use crate::finance::{self as run_path, Stage};
 use crate::lab::runner::LabRunner;
 use crate::lab::session::{self, LabPlan, SessionEvent};
-use crate::ui::chart::{LineChart, Series as Line};
-use crate::ui::data_page::year_fraction;
+use crate::ui::equity_chart::equity_chart;
 use crate::ui::format::count;
 use crate::ui::goal_bar::verdict_sentence;
 use crate::ui::session::use_session;
@@ -36,12 +34,10 @@ use shared::execute::FinanceOutcome;
 /// screen's default).
 const AMERICAN_STEPS: usize = 500;
 
-/// Most points drawn per line of a card's equity chart.
-const CHART_POINTS: usize = 500;
-
 /// The shared path of the finance cards: run `action` through
 /// [`run_path::run`], saying what runs (`busy` while computing), then keep
-/// the outcome and post its `words` (or show the failure).
+/// the outcome, record it through the outbox ([`run_path::record`]) and
+/// post its `words` (or show the failure).
 fn run_finance(
     (state, outcome, finish): (
         RwSignal<CardState>,
@@ -64,9 +60,15 @@ fn run_finance(
                 Stage::Computing => busy.clone(),
             }))
         };
-        match run_path::run(action, on_stage).await {
+        match run_path::run(action.clone(), on_stage).await {
             Ok(run) => {
-                let text = words(&run.outcome);
+                let mut text = words(&run.outcome);
+                if run.offline {
+                    text.push_str(" (computed offline on the bundled copy of the data)");
+                }
+                if let Err(error) = run_path::record(&action, &run) {
+                    leptos::logging::warn!("the result was not kept for recording: {error}");
+                }
                 outcome.set(Some(run.outcome));
                 finish(text, None);
             }
@@ -468,56 +470,5 @@ fn running(text: String) -> CardState {
         text,
         done: 0,
         total: 0,
-    }
-}
-
-/// The indices of at most `most` points of `n`, evenly spaced, always
-/// keeping the first and the last.
-pub fn thin(n: usize, most: usize) -> Vec<usize> {
-    if n <= most || most < 2 {
-        return (0..n).collect();
-    }
-    let step = (n - 1) as f64 / (most - 1) as f64;
-    (0..most)
-        .map(|k| (k as f64 * step).round() as usize)
-        .collect()
-}
-
-/// An equity curve (named `name`) against buy-and-hold: a lab run's best
-/// model or a backtest, at most [`CHART_POINTS`] points a line.
-fn equity_chart(name: &str, dates: &[Date], equity: &[f64], hold: &[f64]) -> impl IntoView {
-    let n = dates.len().min(equity.len()).min(hold.len());
-    let keep = thin(n, CHART_POINTS);
-    let line = |name: String, class: &'static str, y: &[f64]| Line {
-        name,
-        class,
-        points: keep
-            .iter()
-            .map(|&i| (year_fraction(dates[i]), y[i]))
-            .collect(),
-    };
-    let lines = vec![
-        line(name.to_string(), "series-a", equity),
-        line("buy and hold".into(), "series-b", hold),
-    ];
-    view! {
-        <div class="action-chart">
-            <LineChart title="Equity curve" x_label="year" series=Signal::derive(move || lines.clone()) markers=Signal::derive(Vec::new) />
-        </div>
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::thin;
-
-    #[test]
-    fn thinning_keeps_the_ends_and_the_count() {
-        assert_eq!(thin(5, 500), vec![0, 1, 2, 3, 4]);
-        let kept = thin(5031, 500);
-        assert_eq!(kept.len(), 500);
-        assert_eq!((kept[0], kept[499]), (0, 5030));
-        assert!(kept.windows(2).all(|w| w[0] < w[1]));
-        assert!(thin(0, 500).is_empty());
     }
 }

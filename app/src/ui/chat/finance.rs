@@ -11,6 +11,7 @@ use shared::actions::{DirectionChoice, RiskMethod};
 use shared::backtest::BacktestReport;
 pub use shared::execute::{PortfolioOutcome, RiskOutcome};
 use shared::portfolio::{AlignReport, PortfolioFrequency};
+use shared::risk::VarBacktest;
 
 use super::words::{PortfolioSummary, RiskSummary};
 use crate::ui::format::{count, fixed, percent};
@@ -180,8 +181,10 @@ pub fn portfolio_view(outcome: &PortfolioOutcome) -> impl IntoView {
     }
 }
 
-/// The risk report's tables.
-pub fn risk_view(outcome: &RiskOutcome) -> impl IntoView {
+/// The VaR and expected-shortfall table, one row per method (the Monte
+/// Carlo row carries the simulation's label; a method that could not run
+/// says why).
+pub fn var_table(outcome: &RiskOutcome) -> impl IntoView {
     let rows: Vec<_> = outcome
         .estimates
         .iter()
@@ -192,17 +195,27 @@ pub fn risk_view(outcome: &RiskOutcome) -> impl IntoView {
             };
             match estimate {
                 Ok(e) => view! {
-                    <tr><td>{label}</td><td>{percent(e.var, 2)}</td><td>{percent(e.es, 2)}</td></tr>
+                    <tr data-method=method.label()><td>{label}</td><td>{percent(e.var, 2)}</td><td>{percent(e.es, 2)}</td></tr>
                 }
                 .into_any(),
                 Err(why) => view! {
-                    <tr><td>{label}</td><td colspan="2">{why.clone()}</td></tr>
+                    <tr data-method=method.label()><td>{label}</td><td colspan="2">{why.clone()}</td></tr>
                 }
                 .into_any(),
             }
         })
         .collect();
-    let drawdown = match &outcome.drawdown {
+    view! {
+        <table class="finance-table var-table">
+            <thead><tr><th>"Method"</th><th>"VaR"</th><th>"Expected shortfall"</th></tr></thead>
+            <tbody>{rows}</tbody>
+        </table>
+    }
+}
+
+/// The largest drawdown in one sentence, with its dates.
+pub fn drawdown_sentence(outcome: &RiskOutcome) -> String {
+    match &outcome.drawdown {
         Ok(d) => format!(
             "Maximum drawdown {} from {} to {}{}",
             percent(d.depth, 1),
@@ -213,8 +226,13 @@ pub fn risk_view(outcome: &RiskOutcome) -> impl IntoView {
                 .unwrap_or_else(|| ", not recovered".to_string())
         ),
         Err(why) => format!("Maximum drawdown: {why}"),
-    };
-    let stress: Vec<_> = outcome
+    }
+}
+
+/// The historical stress episodes replayed inside the data, or `None`
+/// when none was.
+pub fn stress_table(outcome: &RiskOutcome) -> Option<impl IntoView> {
+    let rows: Vec<_> = outcome
         .stress
         .iter()
         .map(|s| {
@@ -229,7 +247,19 @@ pub fn risk_view(outcome: &RiskOutcome) -> impl IntoView {
             }
         })
         .collect();
-    let backtest = match &outcome.backtest {
+    (!rows.is_empty()).then(|| {
+        view! {
+            <table class="finance-table stress-table">
+                <thead><tr><th>"Episode"</th><th>"Dates"</th><th>"Return"</th><th>"Drawdown"</th><th>"Worst day"</th></tr></thead>
+                <tbody>{rows}</tbody>
+            </table>
+        }
+    })
+}
+
+/// The rolling-VaR backtest in one sentence.
+pub fn backtest_sentence(outcome: &RiskOutcome) -> String {
+    match &outcome.backtest {
         (window, Ok(b)) => format!(
             "Rolling {window}-return historical 1-day VaR: {} breaches in {} days vs {} expected; \
              Kupiec p {}, independence p {}, conditional coverage p {}",
@@ -241,7 +271,37 @@ pub fn risk_view(outcome: &RiskOutcome) -> impl IntoView {
             fixed(b.conditional_coverage.p_value, 3)
         ),
         (_, Err(why)) => format!("VaR backtest: {why}"),
+    }
+}
+
+/// The significance level of the VaR backtest's reading.
+pub const BACKTEST_LEVEL: f64 = 0.05;
+
+/// What a VaR backtest says, in a line: honest when Kupiec's test does not
+/// reject at [`BACKTEST_LEVEL`], else too few or too many breaches (the
+/// VaR is too cautious or understates the risk); breaches that cluster
+/// (Christoffersen's independence test rejects) are said too.
+pub fn backtest_reading(b: &VarBacktest) -> String {
+    let coverage = if b.kupiec.p_value >= BACKTEST_LEVEL {
+        "Honest: the breaches match the expected number"
+    } else if (b.breaches as f64) < b.expected {
+        "Too few breaches: this VaR is too cautious"
+    } else {
+        "Too many breaches: this VaR understates the risk"
     };
+    let clustering = if b.independence.p_value < BACKTEST_LEVEL {
+        "; the breaches cluster in time"
+    } else {
+        ""
+    };
+    format!(
+        "{coverage}{clustering} (tests at the {} level).",
+        percent(BACKTEST_LEVEL, 0)
+    )
+}
+
+/// The risk report's tables.
+pub fn risk_view(outcome: &RiskOutcome) -> impl IntoView {
     let names = outcome.report.dropped_before.len();
     let note = outcome.stress_note.clone();
     view! {
@@ -254,19 +314,11 @@ pub fn risk_view(outcome: &RiskOutcome) -> impl IntoView {
                 percent(outcome.confidence, 1),
                 names
             )}</p>
-            <table class="finance-table">
-                <thead><tr><th>"Method"</th><th>"VaR"</th><th>"Expected shortfall"</th></tr></thead>
-                <tbody>{rows}</tbody>
-            </table>
-            <p>{drawdown}</p>
-            {(!stress.is_empty()).then(|| view! {
-                <table class="finance-table">
-                    <thead><tr><th>"Episode"</th><th>"Dates"</th><th>"Return"</th><th>"Drawdown"</th><th>"Worst day"</th></tr></thead>
-                    <tbody>{stress}</tbody>
-                </table>
-            })}
+            {var_table(outcome)}
+            <p>{drawdown_sentence(outcome)}</p>
+            {stress_table(outcome)}
             {note.map(|n| view! { <p class="muted">{format!("Stress episodes: {n}")}</p> })}
-            <p>{backtest}</p>
+            <p>{backtest_sentence(outcome)}</p>
         </div>
     }
 }
@@ -295,20 +347,28 @@ pub fn backtest_view(report: &BacktestReport) -> impl IntoView {
         ),
         row("Sharpe", fixed(s.sharpe, 2), fixed(b.sharpe, 2)),
         row("Sortino", fixed(s.sortino, 2), fixed(b.sortino, 2)),
+        row("Calmar", fixed(s.calmar, 2), fixed(b.calmar, 2)),
         row(
             "Max drawdown",
             percent(s.max_drawdown, 1),
             percent(b.max_drawdown, 1),
         ),
+        row(
+            "Turnover per year",
+            fixed(s.turnover, 2),
+            fixed(b.turnover, 2),
+        ),
+        row("Hit rate", percent(s.hit_rate, 1), percent(b.hit_rate, 1)),
+        row("Exposure", percent(s.exposure, 1), percent(b.exposure, 1)),
         row("Trades", s.trades.to_string(), b.trades.to_string()),
     ];
     view! {
         <div class="action-finance">
-            <table class="finance-table">
-                <thead><tr><th></th><th>"Strategy"</th><th>"Buy and hold"</th></tr></thead>
+            <table class="finance-table backtest-table">
+                <thead><tr><th>"Figure"</th><th>"Strategy"</th><th>"Buy and hold"</th></tr></thead>
                 <tbody>{rows}</tbody>
             </table>
-            <p class="muted">{format!("Execution: {}", report.execution)}</p>
+            <p class="muted execution">{format!("Execution: {}", report.execution)}</p>
         </div>
     }
 }
@@ -321,6 +381,35 @@ mod tests {
 
     fn action<T: serde::de::DeserializeOwned>(value: serde_json::Value) -> T {
         serde_json::from_value(value).unwrap()
+    }
+
+    #[test]
+    fn the_var_backtest_reading_follows_kupiec_and_christoffersen() {
+        let forecasts = vec![0.02; 1000];
+        // Evenly spaced breaches at the expected rate (10 in 1,000 at 99%).
+        let even: Vec<f64> = (0..1000)
+            .map(|i| if i % 100 == 50 { -0.03 } else { 0.001 })
+            .collect();
+        let b = shared::risk::backtest_var(&even, &forecasts, 0.99).unwrap();
+        assert!(backtest_reading(&b).starts_with("Honest"), "{b:?}");
+        // No breach at all: the VaR is too cautious.
+        let calm = vec![0.001; 1000];
+        let b = shared::risk::backtest_var(&calm, &forecasts, 0.99).unwrap();
+        assert!(backtest_reading(&b).starts_with("Too few breaches"));
+        // Forty breaches in a row: too many, and clustered.
+        let stormy: Vec<f64> = (0..1000)
+            .map(|i| {
+                if (500..540).contains(&i) {
+                    -0.03
+                } else {
+                    0.001
+                }
+            })
+            .collect();
+        let b = shared::risk::backtest_var(&stormy, &forecasts, 0.99).unwrap();
+        let reading = backtest_reading(&b);
+        assert!(reading.starts_with("Too many breaches"), "{reading}");
+        assert!(reading.contains("cluster"), "{reading}");
     }
 
     #[test]

@@ -9,8 +9,8 @@
 //! actions run through `card`, the markdown is `markdown`.
 
 mod card;
-mod files;
-mod finance;
+pub(super) mod files;
+pub(crate) mod finance;
 mod help;
 mod markdown;
 mod panels;

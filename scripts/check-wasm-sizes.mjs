@@ -1,0 +1,40 @@
+// Reports each WebAssembly module in dist/ (raw and gzip -9 bytes) and
+// checks that the main app's module holds none of the bundled datasets:
+// they belong to the workers (the finance worker's offline copy), not to
+// the page. Exits 1 if a dataset's bytes are found in the app module.
+// Usage: node scripts/check-wasm-sizes.mjs [dist] [bundled-dir]
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { gzipSync } from "node:zlib";
+
+const dist = process.argv[2] ?? "dist";
+const bundledDir = process.argv[3] ?? "shared/data/bundled";
+// 64 bytes from the middle of each compressed dataset: specific to it.
+const probes = readdirSync(bundledDir)
+  .filter((f) => f.endsWith(".gz"))
+  .map((file) => {
+    const data = readFileSync(join(bundledDir, file));
+    const mid = Math.floor(data.length / 2);
+    return { file, probe: data.subarray(mid, mid + 64) };
+  });
+const embedded = (bytes) => probes.filter(({ probe }) => bytes.indexOf(probe) >= 0).map(({ file }) => file);
+const modules = readdirSync(dist).filter((name) => name.endsWith(".wasm"));
+for (const name of modules.sort()) {
+  const bytes = readFileSync(join(dist, name));
+  const gz = gzipSync(bytes, { level: 9 }).length;
+  const data = embedded(bytes);
+  console.error(
+    `[wasm] ${name}: ${bytes.length} bytes raw, ${gz} bytes gzip -9; bundled datasets: ${data.length}`,
+  );
+}
+const app = modules.find((name) => /^app-.*_bg\.wasm$/.test(name));
+if (!app) {
+  console.error("[wasm] no app module in " + dist);
+  process.exit(1);
+}
+const found = embedded(readFileSync(join(dist, app)));
+if (found.length > 0) {
+  console.error(`[wasm] the app module embeds bundled data: ${found.join(", ")}`);
+  process.exit(1);
+}
+console.error("[wasm] the app module embeds no bundled dataset");

@@ -11,8 +11,11 @@
 //! has not answered: only an acceptance or a refusal (an answer that
 //! retrying cannot change) settles one.
 //!
-//! The outbox belongs to the browser, not to an account: a record waiting
-//! while its user signs out is sent under the next user to sign in here.
+//! Every waiting record is tagged with the account it was made under (the
+//! signed-in user, or offline the last user who signed in here), and is
+//! sent only while that account is signed in: a record waiting while its
+//! user signs out waits for that user, never goes out under another one.
+//! With no account known (signed out), a run is shown but not recorded.
 
 use std::cell::{Cell, RefCell};
 
@@ -29,6 +32,10 @@ use crate::api::{self, ApiError};
 
 /// Where the outbox is kept in `localStorage`.
 pub const STORAGE_KEY: &str = "mltrainer.finance.outbox.v1";
+
+/// Where the last signed-in account's id is kept, so that runs made
+/// offline after a reload are tagged with it. Removed at sign-out.
+pub const USER_KEY: &str = "mltrainer.finance.outbox.user";
 
 /// Settled records remembered for the screens (newest kept).
 pub const SETTLED_KEPT: usize = 50;
@@ -92,14 +99,17 @@ pub struct Settled {
 pub struct Outbox {
     /// Waiting to be recorded, each with its client id, oldest first.
     pub pending: Vec<ResultRecord>,
+    /// The account each waiting record was made under, by client id.
+    #[serde(default)]
+    pub owners: std::collections::BTreeMap<String, i64>,
     /// The last [`SETTLED_KEPT`] settled records, oldest first.
     pub settled: Vec<Settled>,
 }
 
 impl Outbox {
-    /// Adds `record` to the waiting list; a record without a client id, or
-    /// with one already known, is refused.
-    pub fn add(&mut self, record: ResultRecord) -> Result<(), String> {
+    /// Adds `record`, made under account `owner`, to the waiting list; a
+    /// record without a client id, or with one already known, is refused.
+    pub fn add(&mut self, record: ResultRecord, owner: i64) -> Result<(), String> {
         let id = record
             .client_id
             .clone()
@@ -107,15 +117,17 @@ impl Outbox {
         if self.state(&id).is_some() {
             return Err(format!("record {id} is already in the outbox"));
         }
+        self.owners.insert(id, owner);
         self.pending.push(record);
         Ok(())
     }
 
-    /// The client ids waiting, oldest first.
-    pub fn waiting(&self) -> Vec<String> {
+    /// The client ids waiting under account `user`, oldest first.
+    pub fn waiting(&self, user: i64) -> Vec<String> {
         self.pending
             .iter()
             .filter_map(|r| r.client_id.clone())
+            .filter(|id| self.owners.get(id) == Some(&user))
             .collect()
     }
 
@@ -140,6 +152,7 @@ impl Outbox {
         if self.pending.len() == before {
             return;
         }
+        self.owners.remove(client_id);
         self.settled.push(Settled {
             client_id: client_id.to_string(),
             state,
@@ -163,6 +176,7 @@ impl Outbox {
 
 thread_local! {
     static OUTBOX: RefCell<Option<ArcRwSignal<Outbox>>> = const { RefCell::new(None) };
+    static USER: Cell<Option<i64>> = const { Cell::new(None) };
     static SENDING: Cell<bool> = const { Cell::new(false) };
     static STARTED: Cell<bool> = const { Cell::new(false) };
 }
@@ -197,23 +211,51 @@ fn client_id() -> String {
     )
 }
 
+/// Tells the outbox who is signed in (`None` at sign-out) and sends what
+/// waits for that account. Called by the session when `GET /api/me`
+/// answers and at sign-out.
+pub fn signed_in(user: Option<i64>) {
+    USER.with(|u| u.set(user));
+    match user {
+        Some(id) => {
+            let _ = LocalStorage::set(USER_KEY, id);
+            send_waiting();
+        }
+        None => LocalStorage::delete(USER_KEY),
+    }
+}
+
+/// The account new records are made under: the signed-in user, or the
+/// last one who signed in here (offline, before the server answers).
+fn owner() -> Option<i64> {
+    USER.with(Cell::get)
+        .or_else(|| LocalStorage::get::<i64>(USER_KEY).ok())
+}
+
 /// Records `run`, a finished run of `action`: keeps its record in the
-/// browser and sends what is waiting. Returns the record's client id (for
-/// [`state_of`]).
+/// browser under the current account and sends what is waiting. Returns
+/// the record's client id (for [`state_of`]); an error when no account is
+/// known (signed out), since a record must belong to someone.
 pub fn record(action: &Action, run: &FinanceRun) -> Result<String, String> {
+    let owner = owner().ok_or("not recorded: sign in to record results")?;
     let id = client_id();
     let built = super::record::build(action, run, &id)?;
     let mut added = Ok(());
-    update(|o| added = o.add(built));
+    update(|o| added = o.add(built, owner));
     added?;
     send_waiting();
     Ok(id)
 }
 
+/// How many records wait under the current account.
+fn mine(o: &Outbox) -> usize {
+    owner().map_or(0, |user| o.waiting(user).len())
+}
+
 /// How many records wait to be recorded (reactive).
 pub fn pending_count() -> Signal<usize> {
     let signal = outbox();
-    Signal::derive(move || signal.with(|o| o.pending.len()))
+    Signal::derive(move || signal.with(mine))
 }
 
 /// Where record `client_id` stands (reactive; `Waiting` until the server
@@ -230,7 +272,7 @@ pub fn state_of(client_id: String) -> Signal<RecordState> {
 /// How many records wait, read now (tracked when read in a reactive
 /// closure).
 pub fn pending_now() -> usize {
-    outbox().with(|o| o.pending.len())
+    outbox().with(mine)
 }
 
 /// Where record `client_id` stands, read now (tracked when read in a
@@ -241,14 +283,18 @@ pub fn state_now(client_id: &str) -> RecordState {
         .unwrap_or(RecordState::Waiting)
 }
 
-/// Sends every waiting record, oldest first, one at a time; stops at the
-/// first that cannot be answered now. Does nothing while a round runs.
+/// Sends every record waiting under the signed-in account, oldest first,
+/// one at a time; stops at the first that cannot be answered now. Does
+/// nothing while a round runs or before the session knows the account.
 pub fn send_waiting() {
+    let Some(user) = USER.with(Cell::get) else {
+        return;
+    };
     if SENDING.with(|s| s.replace(true)) {
         return;
     }
-    leptos::task::spawn_local(async {
-        let ids = outbox().read_untracked().waiting();
+    leptos::task::spawn_local(async move {
+        let ids = outbox().read_untracked().waiting(user);
         for id in ids {
             let Some(record) = outbox().read_untracked().get(&id).cloned() else {
                 continue;
@@ -303,23 +349,26 @@ mod tests {
     #[test]
     fn records_wait_until_the_server_answers_and_settle_once() {
         let mut o = Outbox::default();
-        o.add(record("a")).unwrap();
-        o.add(record("b")).unwrap();
-        assert_eq!(o.waiting(), ["a", "b"]);
-        assert!(o.add(record("a")).unwrap_err().contains("already"));
+        o.add(record("a"), 1).unwrap();
+        o.add(record("b"), 1).unwrap();
+        o.add(record("theirs"), 2).unwrap();
+        assert_eq!(o.waiting(1), ["a", "b"]);
+        assert_eq!(o.waiting(2), ["theirs"], "each account sends only its own");
+        assert!(o.waiting(3).is_empty());
+        assert!(o.add(record("a"), 1).unwrap_err().contains("already"));
         let mut no_id = record("c");
         no_id.client_id = None;
-        assert!(o.add(no_id).is_err());
+        assert!(o.add(no_id, 1).is_err());
 
         o.settle("a", Answer::Later);
         assert_eq!(o.state("a"), Some(RecordState::Waiting));
         o.settle("a", Answer::Accepted(7));
         assert_eq!(o.state("a"), Some(RecordState::Recorded { id: 7 }));
-        assert_eq!(o.waiting(), ["b"]);
+        assert_eq!(o.waiting(1), ["b"]);
         // A late second answer for a settled record changes nothing.
         o.settle("a", Answer::Refused("late".into()));
         assert_eq!(o.state("a"), Some(RecordState::Recorded { id: 7 }));
-        assert!(o.add(record("a")).is_err(), "never queued twice");
+        assert!(o.add(record("a"), 1).is_err(), "never queued twice");
 
         o.settle("b", Answer::Refused("model.allowed".into()));
         assert_eq!(
@@ -328,7 +377,8 @@ mod tests {
                 reason: "model.allowed".into()
             })
         );
-        assert!(o.pending.is_empty());
+        assert_eq!(o.waiting(1), Vec::<String>::new());
+        assert_eq!(o.owners.len(), 1, "settled records drop their owner");
         assert_eq!(o.state("zzz"), None);
 
         // Survives the trip through localStorage's JSON.
@@ -341,7 +391,7 @@ mod tests {
         let mut o = Outbox::default();
         for i in 0..SETTLED_KEPT + 5 {
             let id = format!("r{i}");
-            o.add(record(&id)).unwrap();
+            o.add(record(&id), 1).unwrap();
             o.settle(&id, Answer::Accepted(i as i64));
         }
         assert_eq!(o.settled.len(), SETTLED_KEPT);

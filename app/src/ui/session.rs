@@ -69,6 +69,7 @@ impl Session {
         spawn_local(async move {
             match api::me().await {
                 Ok(me) => {
+                    crate::finance::outbox::signed_in(Some(me.user_id));
                     self.status.set(SessionStatus::Ready(me));
                     self.load_rules();
                     self.reload_goal();
@@ -101,6 +102,7 @@ impl Session {
     pub fn sign_out(self) {
         spawn_local(async move {
             api::logout().await;
+            crate::finance::outbox::signed_in(None);
             self.rules.set(None);
             self.goal.set(None);
             self.status.set(SessionStatus::NeedsLogin);

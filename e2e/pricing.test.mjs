@@ -217,6 +217,35 @@ test("benchmark page reports throughput in this browser", async () => {
   }
 });
 
+test("benchmark page times the finance workload in the finance worker", { timeout: 180_000 }, async () => {
+  await page.goto(baseUrl + "/bench");
+  await page.locator("#run-finance-bench").click();
+  await page.locator("#finance-bench-results").waitFor({ timeout: 170_000 });
+  const rows = await page.$$eval("#finance-bench-results tbody tr", (trs) =>
+    trs.map((tr) => [tr.dataset.case, Number(tr.dataset.bestMs)]),
+  );
+  // The cases of shared::execute::workload, in order.
+  assert.deepEqual(
+    rows.map(([name]) => name),
+    [
+      "portfolio/min_variance_50x1000",
+      "portfolio/max_sharpe_50x1000",
+      "portfolio/min_variance_100x1000",
+      "portfolio/max_sharpe_100x1000",
+      "portfolio/hrp_100",
+      "portfolio/min_cvar_20x2500",
+      "risk/mc_var_1m_normal",
+      "risk/mc_var_1m_student_t",
+      "backtest/sp500_20y_ma_50_200",
+      "backtest/sp500_20y_ma_50_200_vol_target",
+    ],
+  );
+  for (const [name, ms] of rows) {
+    assert.ok(ms > 0 && Number.isFinite(ms), name);
+    console.log(`browser finance bench ${name}: ${ms.toFixed(2)} ms`);
+  }
+});
+
 test("works offline after one visit: reload with the server stopped and price again", async () => {
   await page.goto(baseUrl + "/");
   await page.locator("#price").waitFor();

@@ -44,6 +44,9 @@ pub enum FinanceRequest {
         /// The positions to backtest.
         signal: Signal,
     },
+    /// Time every case of `shared::execute::workload` on the worker's own
+    /// bundled data (the `/bench` page).
+    Bench,
 }
 
 /// What the worker reports.
@@ -60,11 +63,51 @@ pub enum FinanceEvent {
         /// `None` when the page sent them.
         loaded: Option<Vec<Series>>,
     },
+    /// The benchmark's timings, one row per case.
+    Bench {
+        /// Best of [`BENCH_ROUNDS`] runs per case.
+        rows: Vec<FinanceBenchRow>,
+    },
     /// Nothing could run: bad data, bad settings, or no such dataset.
     Failed {
         /// Why, naming the field or the data problem.
         message: String,
     },
+}
+
+/// Timed runs per benchmark case (after one untimed warm-up); the best
+/// is reported, as the native twin `cargo bench -p shared --bench
+/// finance_workload` does.
+pub const BENCH_ROUNDS: usize = 3;
+
+/// One finance benchmark case's time in this browser.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FinanceBenchRow {
+    /// The case, as named by the criterion benchmarks.
+    pub name: String,
+    /// Best time of one run, in milliseconds.
+    pub best_ms: f64,
+}
+
+/// Times every workload case: one warm-up, then the best of
+/// [`BENCH_ROUNDS`] runs, with `now_ms` as the clock.
+pub fn bench(now_ms: impl Fn() -> f64) -> Result<Vec<FinanceBenchRow>, String> {
+    shared::execute::workload::all_cases()?
+        .iter()
+        .map(|case| {
+            case.run().map_err(|e| format!("{}: {e}", case.name))?;
+            let mut best = f64::INFINITY;
+            for _ in 0..BENCH_ROUNDS {
+                let start = now_ms();
+                std::hint::black_box(case.run()?);
+                best = best.min(now_ms() - start);
+            }
+            Ok(FinanceBenchRow {
+                name: case.name.clone(),
+                best_ms: best,
+            })
+        })
+        .collect()
 }
 
 /// The worker's own copy of what the gateway would serve for a `bundled`
@@ -94,6 +137,12 @@ pub fn bundled_series(request: &DataRequest) -> Result<Series, String> {
 /// Carries out one request (in the worker).
 pub fn handle(request: FinanceRequest) -> FinanceEvent {
     let result = match request {
+        FinanceRequest::Bench => {
+            return match bench(crate::clock::now_ms) {
+                Ok(rows) => FinanceEvent::Bench { rows },
+                Err(message) => FinanceEvent::Failed { message },
+            }
+        }
         FinanceRequest::Run { action, series } => {
             shared::execute::run(&action, &series).map(|outcome| (outcome, None))
         }

@@ -16,7 +16,7 @@ use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{MessageEvent, Worker};
 
-use super::protocol::{FinanceEvent, FinanceRequest};
+use super::protocol::{FinanceBenchRow, FinanceEvent, FinanceRequest};
 
 /// Where Trunk puts the finance worker's loader.
 pub const FINANCE_WORKER_LOADER: &str = "/finance_worker_loader.js";
@@ -26,7 +26,7 @@ pub const FINANCE_WORKER_LOADER: &str = "/finance_worker_loader.js";
 pub type Computed = (FinanceOutcome, Option<Vec<Series>>);
 
 /// The answer channel of one run.
-type Reply = Rc<RefCell<Option<oneshot::Sender<Result<Computed, String>>>>>;
+type Reply = Rc<RefCell<Option<oneshot::Sender<Result<FinanceEvent, String>>>>>;
 
 /// A cancel switch for runs; cheap to clone. [`Cancel::cancel`] terminates
 /// the worker of the run in progress, whose future then ends with
@@ -72,6 +72,23 @@ impl Drop for Finish<'_> {
 /// Runs `request` on a fresh finance worker (terminating any run `cancel`
 /// holds) and waits for its answer.
 pub async fn compute(request: &FinanceRequest, cancel: &Cancel) -> Result<Computed, String> {
+    match exchange(request, cancel).await? {
+        FinanceEvent::Done { outcome, loaded } => Ok((*outcome, loaded)),
+        _ => Err("the finance worker answered with something else".to_string()),
+    }
+}
+
+/// Times the finance benchmark in a fresh finance worker.
+pub async fn bench(cancel: &Cancel) -> Result<Vec<FinanceBenchRow>, String> {
+    match exchange(&FinanceRequest::Bench, cancel).await? {
+        FinanceEvent::Bench { rows } => Ok(rows),
+        _ => Err("the finance worker answered with something else".to_string()),
+    }
+}
+
+/// Sends `request` to a fresh finance worker once it is ready and waits for
+/// its final event (never `Ready`; `Failed` becomes the error).
+async fn exchange(request: &FinanceRequest, cancel: &Cancel) -> Result<FinanceEvent, String> {
     cancel.cancel();
     let text = serde_json::to_string(request).map_err(|e| e.to_string())?;
     let worker = Worker::new(FINANCE_WORKER_LOADER)
@@ -80,7 +97,7 @@ pub async fn compute(request: &FinanceRequest, cancel: &Cancel) -> Result<Comput
     let reply: Reply = Rc::new(RefCell::new(Some(sender)));
     let send = {
         let reply = reply.clone();
-        move |result: Result<Computed, String>| {
+        move |result: Result<FinanceEvent, String>| {
             if let Some(sender) = reply.borrow_mut().take() {
                 let _ = sender.send(result);
             }
@@ -104,8 +121,8 @@ pub async fn compute(request: &FinanceRequest, cancel: &Cancel) -> Result<Comput
                         send(Err(format!("cannot send to the finance worker: {error:?}")));
                     }
                 }
-                FinanceEvent::Done { outcome, loaded } => send(Ok((*outcome, loaded))),
                 FinanceEvent::Failed { message } => send(Err(message)),
+                done => send(Ok(done)),
             }
         })
     };

@@ -2,12 +2,15 @@
 //! kernels in the web worker and shows their throughput in this browser, to
 //! compare with the native criterion figures; and times model training and
 //! prediction in the lab worker on about 5,000 rows x 20 features of real
-//! S&P 500 data (the same workload as `cargo bench -p shared --bench models`).
+//! S&P 500 data (the same workload as `cargo bench -p shared --bench models`);
+//! and the finance workload in the finance worker.
 
 use super::format::{fixed, rate};
 use super::runner::WorkerRunner;
 use crate::api;
 use crate::bench::BenchRow;
+use crate::finance::protocol::FinanceBenchRow;
+use crate::finance::runner::{bench as finance_bench, Cancel};
 use crate::lab::protocol::{BenchTiming, LabEvent, LabRequest, BENCH_MODELS};
 use crate::lab::runner::LabRunner;
 use crate::worker::{WorkerRequest, WorkerResponse};
@@ -55,7 +58,51 @@ pub fn BenchPage() -> impl IntoView {
                 })}
             </section>
             <ModelBench />
+            <FinanceBench />
         </div>
+    }
+}
+
+/// The finance workload (portfolio optimisers, Monte Carlo VaR, a 20-year
+/// backtest) timed in the finance worker on its own bundled data.
+#[component]
+fn FinanceBench() -> impl IntoView {
+    let rows = RwSignal::new(None::<Result<Vec<FinanceBenchRow>, String>>);
+    let running = RwSignal::new(false);
+    let cancel = StoredValue::new_local(Cancel::default());
+    let run = move |_| {
+        running.set(true);
+        rows.set(None);
+        let cancel = cancel.get_value();
+        spawn_local(async move {
+            rows.set(Some(finance_bench(&cancel).await));
+            running.set(false);
+        });
+    };
+    view! {
+        <section class="card" aria-labelledby="finance-bench-title">
+            <h2 id="finance-bench-title">"Finance benchmark (this browser)"</h2>
+            <p class="muted">"Best of three runs of each case in the finance worker, after one warm-up: the same cases as `cargo bench -p shared --bench finance_workload`."</p>
+            <button type="button" id="run-finance-bench" on:click=run disabled=move || running.get()>
+                {move || if running.get() { "Running…" } else { "Run finance benchmark" }}
+            </button>
+            {move || rows.get().map(|r| match r {
+                Err(message) => view! { <p class="error" role="alert">{message}</p> }.into_any(),
+                Ok(rows) => view! {
+                    <table class="bench-results" id="finance-bench-results">
+                        <thead><tr><th scope="col">"Case"</th><th scope="col">"Best ms"</th></tr></thead>
+                        <tbody>
+                            {rows.into_iter().map(|r| view! {
+                                <tr data-case=r.name.clone() data-best-ms=r.best_ms.to_string()>
+                                    <th scope="row">{r.name.clone()}</th>
+                                    <td>{fixed(r.best_ms, 2)}</td>
+                                </tr>
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                }.into_any(),
+            })}
+        </section>
     }
 }
 

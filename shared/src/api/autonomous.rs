@@ -126,6 +126,12 @@ pub struct AutonomousRequest {
     /// Label horizon in rows (default: the lab's, 1).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub horizon: Option<u32>,
+    /// Rows in each lab run's first training window (default: the lab's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub train_rows: Option<u32>,
+    /// Rows per test window (default: the lab's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub test_rows: Option<u32>,
     /// The hard budget.
     pub budget: AutonomousBudget,
 }

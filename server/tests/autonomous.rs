@@ -193,14 +193,16 @@ async fn the_rule_coach_stops_by_itself_within_budget_with_a_verifying_audit_tra
     let audited_rounds = of("autonomous.round");
     assert_eq!(audited_rounds.len(), 4);
     for entry in &audited_rounds {
-        let detail = &entry["detail"];
+        let detail: Value = serde_json::from_str(entry["detail"].as_str().unwrap()).unwrap();
         assert_eq!(detail["run_id"], id);
         assert!(detail["spend"]["tokens"].as_u64().is_some());
         assert!(detail["proposals"].is_array() && detail["results"].is_array());
     }
     let stops = of("autonomous.stop");
     assert_eq!(stops.len(), 1);
-    assert_eq!(stops[0]["detail"]["reason"], "goal_met");
+    let stop_detail: Value = serde_json::from_str(stops[0]["detail"].as_str().unwrap()).unwrap();
+    assert_eq!(stop_detail["reason"], "goal_met");
+    assert_eq!(stop_detail["detail"], evidence);
     assert_eq!(of("trial.start").len(), 3);
     let list = api.get("/api/autonomous").await;
     assert_eq!(list.json[0]["id"], id);

@@ -151,7 +151,7 @@ fn ensembles(target: LabTarget, board: &[ModelResult]) -> (String, Vec<String>) 
         scored.push((score, entry.spec.name.clone()));
     }
     // Stable: ties keep catalog order.
-    scored.sort_by(|a, b| b.0.cmp(&a.0));
+    scored.sort_by_key(|(score, _)| std::cmp::Reverse(*score));
     (
         format!(
             "Round 3: ensembles built most from the leading families ({}).",

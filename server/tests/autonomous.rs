@@ -4,7 +4,8 @@
 //! every budget and leaves a complete audit trail that verifies; a fake
 //! Anthropic server that keeps proposing and never declares success stops
 //! at the rounds budget, and one that proposes the whole catalog never
-//! trains more than the models budget; the wall-time budget stops a run
+//! trains more than the models budget (nor calls it without the tokens
+//! for its prompt); the wall-time budget stops a run
 //! and cancels its trial; the user's stop works; another user can neither
 //! see nor stop a run, a viewer cannot start one, and a budget out of
 //! bounds is refused naming the field.
@@ -331,6 +332,19 @@ async fn proposals_are_cut_to_the_models_budget() {
     assert_eq!(trial.json["steps"].as_array().unwrap().len(), 4);
     let results = api.get("/api/results").await;
     assert!(results.json.as_array().unwrap().len() <= 3);
+    // Too few tokens for the prompt itself: no call is made at all.
+    let answer = api
+        .post(
+            "/api/autonomous",
+            &request(short_data(), budget(5, 100, 1_800, 3)),
+        )
+        .await;
+    answer.expect(201, None);
+    let id = answer.json["id"].as_i64().unwrap();
+    let detail = wait_for(&api, id, finished).await;
+    assert_eq!(detail["run"]["stop"]["kind"], "tokens_spent", "{detail}");
+    assert_eq!(u64_at(&detail, &["run", "spend", "tokens"]), 0);
+    assert_eq!(fake.count(), 1, "the second run never called the model");
     server.stop();
 }
 

@@ -140,6 +140,13 @@ fn rule_proposal(input: &RoundInput<'_>, ctx: &ActionContext<'_>) -> Proposal {
         }
     }
     proposal.tokens = u64::from(estimate(&shown)) + u64::from(estimate(&proposal.text));
+    if proposal.tokens > input.tokens_left {
+        // Its estimated use would pass the budget: the round is not taken.
+        return Proposal {
+            budget_short: true,
+            ..Proposal::default()
+        };
+    }
     proposal
 }
 

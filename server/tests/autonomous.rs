@@ -8,7 +8,9 @@
 //! for its prompt); the wall-time budget stops a run
 //! and cancels its trial; the user's stop works; another user can neither
 //! see nor stop a run, a viewer cannot start one, and a budget out of
-//! bounds is refused naming the field.
+//! bounds is refused naming the field; an OpenAI-compatible model declares
+//! the goal met in text; a run a killed server left is finished at the next
+//! start.
 
 mod common;
 #[path = "common/spawn.rs"]
@@ -16,7 +18,9 @@ mod spawn;
 
 use std::time::{Duration, Instant};
 
-use common::fake_llm::{anthropic_end, anthropic_start, anthropic_tool_block, FakeLlm, Reply};
+use common::fake_llm::{
+    anthropic_end, anthropic_start, anthropic_tool_block, openai_text_answer, FakeLlm, Reply,
+};
 use serde_json::{json, Value};
 use spawn::{Api, Server};
 
@@ -467,6 +471,73 @@ async fn the_user_stops_a_run_and_other_users_cannot_see_or_stop_it() {
     ] {
         assert!(kinds.iter().any(|k| k == kind), "{kind} missing: {kinds:?}");
     }
+    server.stop();
+    assert!(spawn::audit_verify(data.path()).status.success());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_openai_compatible_model_declares_the_goal_met_in_text() {
+    let fake = FakeLlm::start(vec![Reply::stream(openai_text_answer(&[
+        "The search is done.\n",
+        "GOAL MET: walk-forward Sharpe 0.9 vs buy-and-hold 0.6 over 12 folds",
+    ]))])
+    .await;
+    let (data, dist) = (common::TempDir::new(), common::fake_dist());
+    let server = start_server(
+        &data,
+        &dist,
+        &[
+            ("MLTRAINER_OPENAI_BASE_URL", &fake.base),
+            ("MLTRAINER_OPENAI_MODEL", "llama3"),
+        ],
+    );
+    let api = server.api();
+    let answer = api
+        .post(
+            "/api/autonomous",
+            &request(short_data(), budget(3, 200_000, 600, 10)),
+        )
+        .await;
+    answer.expect(201, None);
+    let id = answer.json["id"].as_i64().unwrap();
+    let detail = wait_for(&api, id, finished).await;
+    let stop = &detail["run"]["stop"];
+    assert_eq!(stop["kind"], "goal_met", "{detail}");
+    assert_eq!(
+        stop["detail"],
+        "walk-forward Sharpe 0.9 vs buy-and-hold 0.6 over 12 folds"
+    );
+    assert_eq!(fake.count(), 1);
+    let round = &detail["rounds"][0];
+    assert_eq!(round["coach"], "openai/llama3");
+    assert!(round["trial_id"].is_null(), "nothing ran");
+    assert_eq!(u64_at(&detail, &["run", "spend", "models"]), 0);
+    // The provider's usage: 12 prompt and 5 completion tokens.
+    assert_eq!(u64_at(&detail, &["run", "spend", "tokens"]), 17);
+    server.stop();
+    assert!(spawn::audit_verify(data.path()).status.success());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_cut_short_by_a_server_kill_is_finished_at_the_next_start() {
+    let (data, dist) = (common::TempDir::new(), common::fake_dist());
+    let server = start_server(&data, &dist, &[]);
+    let api = server.api();
+    let body = json!({"goal": "Beat buy-and-hold", "data": "sp500",
+        "budget": budget(5, 200_000, 1_800, 100)});
+    let answer = api.post("/api/autonomous", &body).await;
+    answer.expect(201, None);
+    let id = answer.json["id"].as_i64().unwrap();
+    wait_for(&api, id, |d| !d["rounds"][0]["trial_id"].is_null()).await;
+    server.kill();
+    let server = start_server(&data, &dist, &[]);
+    let api = server.api();
+    let detail = wait_for(&api, id, finished).await;
+    assert_eq!(detail["run"]["stop"]["kind"], "failed", "{detail}");
+    assert!(detail["run"]["stop"]["detail"]
+        .as_str()
+        .unwrap()
+        .contains("server stopped"));
     server.stop();
     assert!(spawn::audit_verify(data.path()).status.success());
 }

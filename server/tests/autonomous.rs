@@ -19,7 +19,7 @@ mod spawn;
 use std::time::{Duration, Instant};
 
 use common::fake_llm::{
-    anthropic_end, anthropic_start, anthropic_tool_block, openai_text_answer, FakeLlm, Reply,
+    anthropic_end, anthropic_start, anthropic_tool_block, openai_text_answer, FakeLlm, Piece, Reply,
 };
 use serde_json::{json, Value};
 use spawn::{Api, Server};
@@ -540,4 +540,42 @@ async fn a_run_cut_short_by_a_server_kill_is_finished_at_the_next_start() {
         .contains("server stopped"));
     server.stop();
     assert!(spawn::audit_verify(data.path()).status.success());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stop_while_the_model_is_answering_ends_the_run() {
+    // The model starts its answer, then stalls.
+    let fake = FakeLlm::start(vec![Reply::Stream(vec![
+        Piece::Bytes(anthropic_start(10)),
+        Piece::Stall(Duration::from_secs(120)),
+    ])])
+    .await;
+    let (data, dist) = (common::TempDir::new(), common::fake_dist());
+    let server = start_with_fake(&data, &dist, &fake);
+    let api = server.api();
+    let answer = api
+        .post(
+            "/api/autonomous",
+            &request(short_data(), budget(3, 200_000, 1_800, 10)),
+        )
+        .await;
+    answer.expect(201, None);
+    let id = answer.json["id"].as_i64().unwrap();
+    let deadline = Instant::now() + LIMIT;
+    while fake.count() == 0 {
+        assert!(Instant::now() < deadline, "the model was never asked");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let asked = Instant::now();
+    api.post(&format!("/api/autonomous/{id}/stop"), &json!({}))
+        .await
+        .expect(200, None);
+    let detail = wait_for(&api, id, finished).await;
+    assert!(
+        asked.elapsed() < Duration::from_secs(60),
+        "the stop did not wait for the stalled answer"
+    );
+    assert_eq!(detail["run"]["stop"]["kind"], "user_stopped", "{detail}");
+    assert!(detail["rounds"].as_array().unwrap().is_empty());
+    server.stop();
 }

@@ -175,7 +175,26 @@ impl Driver {
                 models_left: budget.max_models.saturating_sub(self.spend.models),
                 wall_left: self.wall_left(),
             };
-            let proposal = propose(&self.state, &input).await;
+            // A stop while the coach answers drops the call (its usage,
+            // never reported, is not counted; it was capped at what was left).
+            let answered = {
+                let call = propose(&self.state, &input);
+                tokio::pin!(call);
+                loop {
+                    tokio::select! {
+                        proposal = &mut call => break Some(proposal),
+                        () = tokio::time::sleep(POLL) => if self.stop_asked().await? {
+                            break None;
+                        },
+                    }
+                }
+            };
+            let Some(proposal) = answered else {
+                return Ok(stop(
+                    StopKind::UserStopped,
+                    "stopped by the user while the coach was answering",
+                ));
+            };
             if proposal.budget_short {
                 return Ok(stop(
                     StopKind::TokensSpent,

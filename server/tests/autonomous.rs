@@ -148,6 +148,10 @@ async fn the_rule_coach_stops_by_itself_within_budget_with_a_verifying_audit_tra
         "{evidence}"
     );
     assert_within_budget(&detail);
+    assert!(
+        u64_at(&detail, &["run", "spend", "wall_seconds"])
+            <= u64_at(&detail, &["run", "budget", "max_wall_seconds"])
+    );
     let rounds = detail["rounds"].as_array().unwrap();
     // Defaults, tuning, ensembles, then the declaration.
     assert_eq!(rounds.len(), 4, "{detail}");

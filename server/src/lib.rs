@@ -14,6 +14,7 @@
 
 pub mod admin;
 pub mod auth;
+pub mod autonomous;
 pub mod cache_policy;
 pub mod coach;
 pub mod config;
@@ -129,7 +130,8 @@ pub fn app(config: &Config) -> Result<Router, StartError> {
     Ok(router)
 }
 
-/// Resumes the store's unfinished trials in the background, if a tokio
+/// Finishes autonomous runs a stopped server left running, then resumes
+/// the store's unfinished trials, in the background, if a tokio
 /// runtime is running (it is whenever the server serves).
 pub fn resume_trials(state: &state::AppState) {
     let Ok(runtime) = tokio::runtime::Handle::try_current() else {
@@ -137,6 +139,13 @@ pub fn resume_trials(state: &state::AppState) {
     };
     let state = state.clone();
     runtime.spawn(async move {
+        match autonomous::finish_interrupted(&state).await {
+            Ok(0) => {}
+            Ok(count) => tracing::info!(count, "finished interrupted autonomous runs"),
+            Err(problem) => {
+                tracing::error!(error = %problem.detail(), "cannot finish interrupted runs")
+            }
+        }
         match state.trials.resume_all(&state).await {
             Ok(0) => {}
             Ok(count) => tracing::info!(count, "resumed unfinished trials"),

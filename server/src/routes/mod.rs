@@ -4,6 +4,7 @@
 
 mod audit;
 mod auth;
+mod autonomous;
 mod chat;
 mod compliance;
 pub mod data;
@@ -42,6 +43,12 @@ pub fn router() -> Router<AppState> {
         .route("/api/trials", get(trials::list).post(trials::start))
         .route("/api/trials/{id}", get(trials::detail))
         .route("/api/trials/{id}/cancel", post(trials::cancel))
+        .route(
+            "/api/autonomous",
+            get(autonomous::list).post(autonomous::start),
+        )
+        .route("/api/autonomous/{id}", get(autonomous::detail))
+        .route("/api/autonomous/{id}/stop", post(autonomous::stop))
         .route("/api/data", get(data::get_data))
         .route("/api/data/bundled", get(data::bundled))
         .route(

@@ -13,6 +13,7 @@
 //! takes the user id and filters by it.
 
 pub mod audit;
+pub mod autonomous;
 pub mod cache;
 pub mod conversations;
 pub mod goals;

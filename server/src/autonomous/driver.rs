@@ -237,7 +237,12 @@ impl Driver {
                     });
                 }
                 self.end_round(round).await?;
-                return Ok(stop(StopKind::GoalMet, evidence));
+                let kind = if proposal.exhausted {
+                    StopKind::SearchExhausted
+                } else {
+                    StopKind::GoalMet
+                };
+                return Ok(stop(kind, evidence));
             }
             let (models, refusal) = self.verdicts(proposal.actions, &mut round);
             if let Some(detail) = refusal {

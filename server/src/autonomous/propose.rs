@@ -43,8 +43,12 @@ pub struct Proposal {
     pub text: String,
     /// Parsed and checked proposals, or their refusals, in order.
     pub actions: Vec<Result<ProposedAction, Refusal>>,
-    /// The evidence, when it declared the goal met.
+    /// The evidence, when it declared the goal met (or, for the rule
+    /// strategy, when it has nothing left to try).
     pub declared: Option<String>,
+    /// The rule strategy ended without beating buy-and-hold: `declared`
+    /// is its evidence, but the goal is not met.
+    pub exhausted: bool,
     /// Tokens the call used (estimates for the rule coach).
     pub tokens: u64,
     /// Why no answer came (the call failed or timed out).
@@ -134,8 +138,13 @@ fn rule_proposal(input: &RoundInput<'_>, ctx: &ActionContext<'_>) -> Proposal {
                     }));
             }
         }
-        RuleMove::Done { evidence } => {
-            proposal.text = format!("{GOAL_MET_PHRASE} {evidence}");
+        RuleMove::Done { evidence, beats } => {
+            proposal.text = if beats {
+                format!("{GOAL_MET_PHRASE} {evidence}")
+            } else {
+                format!("Nothing left to try, and the goal is not met. {evidence}")
+            };
+            proposal.exhausted = !beats;
             proposal.declared = Some(evidence);
         }
     }

@@ -161,6 +161,7 @@ fn stop_kind(text: &str) -> Option<StopKind> {
         StopKind::ModelsSpent,
         StopKind::Refused,
         StopKind::NoProposals,
+        StopKind::SearchExhausted,
         StopKind::UserStopped,
         StopKind::Failed,
     ]

@@ -188,6 +188,9 @@ pub enum StopKind {
     Refused,
     /// The coach proposed nothing to run.
     NoProposals,
+    /// The rule strategy tried every stage and its best model did not beat
+    /// buy-and-hold (the detail is the evidence).
+    SearchExhausted,
     /// The user stopped it.
     UserStopped,
     /// Something failed (the coach, a trial, the store); the detail says what.
@@ -199,6 +202,7 @@ impl StopKind {
     pub fn as_str(self) -> &'static str {
         match self {
             StopKind::GoalMet => "goal_met",
+            StopKind::SearchExhausted => "search_exhausted",
             StopKind::RoundsSpent => "rounds_spent",
             StopKind::TokensSpent => "tokens_spent",
             StopKind::WallTimeSpent => "wall_time_spent",

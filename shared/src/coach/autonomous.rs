@@ -45,6 +45,9 @@ pub enum RuleMove {
     Done {
         /// The best model's walk-forward result against buy-and-hold.
         evidence: String,
+        /// Whether the best model beat buy-and-hold (the goal is met);
+        /// otherwise the strategy has nothing left to try.
+        beats: bool,
     },
 }
 
@@ -74,6 +77,9 @@ pub fn next_move(
     }
     RuleMove::Done {
         evidence: evidence(board, tried.len()),
+        beats: board
+            .first()
+            .is_some_and(|best| best.sharpe > best.buy_and_hold_sharpe),
     }
 }
 
@@ -315,9 +321,11 @@ mod tests {
             assert_eq!(entry.spec.family, Family::Ensemble);
             assert_ne!(entry.spec.task, Task::Regression);
         }
-        let RuleMove::Done { evidence } = next_move(4, LabTarget::Direction, &board, &tried) else {
+        let RuleMove::Done { evidence, beats } = next_move(4, LabTarget::Direction, &board, &tried)
+        else {
             panic!("round 4 must be done");
         };
+        assert!(beats);
         assert!(evidence.contains("Sharpe 0.80 vs buy-and-hold 0.50 over 4 folds"));
         assert!(evidence.contains("(beats buy-and-hold)"), "{evidence}");
     }

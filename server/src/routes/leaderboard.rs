@@ -45,7 +45,10 @@ pub fn build(
 
 /// Reads `user_id`'s results for the coach; a store failure is the
 /// caller's to report.
-pub fn coach_board(connection: &Connection, user_id: i64) -> Result<Option<Leaderboard>, StoreError> {
+pub fn coach_board(
+    connection: &Connection,
+    user_id: i64,
+) -> Result<Option<Leaderboard>, StoreError> {
     let stored = results::list(connection, user_id, RESULTS_READ)?;
     let query = LeaderboardQuery {
         limit: Some(3),

@@ -42,14 +42,26 @@ pub fn router() -> Router<AppState> {
             get(results::list_results).post(results::record),
         )
         .route("/api/leaderboard", get(leaderboard::leaderboard))
-        .route("/api/registry", get(registry::list).post(registry::register))
+        .route(
+            "/api/registry",
+            get(registry::list).post(registry::register),
+        )
         .route("/api/registry/import", post(registry::import))
         .route("/api/registry/{name}", get(registry::versions))
-        .route("/api/registry/{name}/compare", get(registry::compare_versions))
+        .route(
+            "/api/registry/{name}/compare",
+            get(registry::compare_versions),
+        )
         .route("/api/registry/{name}/activate", post(registry::activate))
         .route("/api/registry/{name}/rollback", post(registry::rollback))
-        .route("/api/registry/{name}/{version}/export", get(registry::export))
-        .route("/api/registry/{name}/{version}/rerun", post(registry::rerun))
+        .route(
+            "/api/registry/{name}/{version}/export",
+            get(registry::export),
+        )
+        .route(
+            "/api/registry/{name}/{version}/rerun",
+            post(registry::rerun),
+        )
         .route("/api/trials", get(trials::list).post(trials::start))
         .route("/api/trials/{id}", get(trials::detail))
         .route("/api/trials/{id}/cancel", post(trials::cancel))

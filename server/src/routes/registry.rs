@@ -209,9 +209,15 @@ pub async fn activate(
     Path(name): Path<String>,
     ApiJson(body): ApiJson<ActivateRequest>,
 ) -> Result<Json<ModelVersion>, Problem> {
-    switch(&state, session, name, Some(body.version), "registry.activate")
-        .await
-        .map(Json)
+    switch(
+        &state,
+        session,
+        name,
+        Some(body.version),
+        "registry.activate",
+    )
+    .await
+    .map(Json)
 }
 
 /// `POST /api/registry/{name}/rollback`: back to an earlier version (the
@@ -297,7 +303,11 @@ pub async fn rerun(
         .expensive(&format!("user:{}", session.user_id))?;
     let found = version_of(&state, session.user_id, name, version).await?;
     let cannot = |error: shared::registry::RegistryError| {
-        Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "cannot_rerun", error.to_string())
+        Problem::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "cannot_rerun",
+            error.to_string(),
+        )
     };
     let settings = rerun_settings(&found.record).map_err(cannot)?;
     let series = fetch_audited(&state, &session, &settings.request, false)

@@ -69,7 +69,11 @@ pub fn set_active(
 }
 
 /// The active version of `name`, if any.
-pub fn active(connection: &Connection, user_id: i64, name: &str) -> Result<Option<u32>, StoreError> {
+pub fn active(
+    connection: &Connection,
+    user_id: i64,
+    name: &str,
+) -> Result<Option<u32>, StoreError> {
     Ok(connection
         .query_row(
             "SELECT version FROM model_active WHERE user_id = ?1 AND name = ?2",
@@ -123,7 +127,9 @@ pub fn get(
 ) -> Result<Option<ModelVersion>, StoreError> {
     connection
         .query_row(
-            &format!("SELECT {COLUMNS} {FROM} WHERE v.user_id = ?1 AND v.name = ?2 AND v.version = ?3"),
+            &format!(
+                "SELECT {COLUMNS} {FROM} WHERE v.user_id = ?1 AND v.name = ?2 AND v.version = ?3"
+            ),
             params![user_id, name, version],
             read_row,
         )
@@ -133,7 +139,11 @@ pub fn get(
 }
 
 /// Every version of `name` for `user_id`, oldest first.
-pub fn versions(connection: &Connection, user_id: i64, name: &str) -> Result<Vec<ModelVersion>, StoreError> {
+pub fn versions(
+    connection: &Connection,
+    user_id: i64,
+    name: &str,
+) -> Result<Vec<ModelVersion>, StoreError> {
     let mut statement = connection.prepare(&format!(
         "SELECT {COLUMNS} {FROM} WHERE v.user_id = ?1 AND v.name = ?2 ORDER BY v.version"
     ))?;

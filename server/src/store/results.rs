@@ -60,7 +60,11 @@ pub fn list(
 }
 
 /// `user_id`'s result `id`, if it exists and is theirs.
-pub fn get(connection: &Connection, user_id: i64, id: i64) -> Result<Option<StoredResult>, StoreError> {
+pub fn get(
+    connection: &Connection,
+    user_id: i64,
+    id: i64,
+) -> Result<Option<StoredResult>, StoreError> {
     use rusqlite::OptionalExtension;
     let row = connection
         .query_row(

@@ -14,6 +14,7 @@ mod format;
 mod goal_bar;
 mod heatmap;
 mod lab_page;
+mod leaderboard_page;
 mod login_page;
 mod mc_card;
 mod option_inputs;
@@ -56,6 +57,7 @@ pub fn App() -> impl IntoView {
                     <A href="/strategies">"Strategies"</A>
                     <A href="/data">"Data"</A>
                     <A href="/lab">"Lab"</A>
+                    <A href="/leaderboard">"Leaderboard"</A>
                     <A href="/audit">"Audit"</A>
                     <A href="/compliance">"Compliance"</A>
                 </nav>
@@ -69,6 +71,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/strategies") view=strategies_page::StrategiesPage />
                         <Route path=path!("/data") view=data_page::DataPage />
                         <Route path=path!("/lab") view=lab_page::LabPage />
+                        <Route path=path!("/leaderboard") view=leaderboard_page::LeaderboardPage />
                         <Route path=path!("/audit") view=audit_page::AuditPage />
                         <Route path=path!("/compliance") view=compliance_page::CompliancePage />
                         <Route path=path!("/bench") view=bench_page::BenchPage />

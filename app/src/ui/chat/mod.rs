@@ -9,7 +9,7 @@
 //! actions run through `card`, the markdown is `markdown`.
 
 mod card;
-mod files;
+pub(super) mod files;
 mod finance;
 mod help;
 mod markdown;

@@ -61,7 +61,8 @@ pub fn LeaderboardPage() -> impl IntoView {
         });
     };
     let load = move || {
-        let (source, symbol, metric) = (optional(source.get()), optional(symbol.get()), metric.get());
+        let (source, symbol, metric) =
+            (optional(source.get()), optional(symbol.get()), metric.get());
         spawn_local(async move {
             let answer = api::leaderboard(source, symbol, &metric, 10).await;
             board.set(Some(answer.map_err(|e| e.message())));
@@ -86,7 +87,10 @@ pub fn LeaderboardPage() -> impl IntoView {
             };
             match api::register(&request).await {
                 Ok(version) => {
-                    message.set(Some(format!("Registered {} version {}", version.name, version.version)));
+                    message.set(Some(format!(
+                        "Registered {} version {}",
+                        version.name, version.version
+                    )));
                     load_models();
                     select(name);
                 }
@@ -94,16 +98,20 @@ pub fn LeaderboardPage() -> impl IntoView {
             }
         });
     };
-    let after_change = move |name: String, result: Result<ModelVersion, api::ApiError>, verb: &'static str| {
-        match result {
-            Ok(version) => {
-                message.set(Some(format!("{verb}: {} version {} is active", version.name, version.version)));
-                load_models();
-                load_versions(name);
+    let after_change =
+        move |name: String, result: Result<ModelVersion, api::ApiError>, verb: &'static str| {
+            match result {
+                Ok(version) => {
+                    message.set(Some(format!(
+                        "{verb}: {} version {} is active",
+                        version.name, version.version
+                    )));
+                    load_models();
+                    load_versions(name);
+                }
+                Err(error) => message.set(Some(error.message())),
             }
-            Err(error) => message.set(Some(error.message())),
-        }
-    };
+        };
 
     let boards_view = move || {
         board.with(|b| match b {
@@ -149,7 +157,7 @@ pub fn LeaderboardPage() -> impl IntoView {
                     let name = m.name.clone();
                     view! {
                         <li>
-                            <button type="button" class="link" on:click=move |_| select(name.clone())>{m.name.clone()}</button>
+                            <button type="button" class="secondary registry-model" on:click=move |_| select(name.clone())>{m.name.clone()}</button>
                             {format!(" — {} ({}), {} version(s), active {}", m.model, m.family, m.versions,
                                 m.active_version.map_or("none".to_string(), |v| format!("v{v}")))}
                         </li>
@@ -171,12 +179,14 @@ pub fn LeaderboardPage() -> impl IntoView {
                 view! {
                     <tr data-version=version class:active=v.active>
                         <th scope="row">
-                            <input type="checkbox" aria-label=format!("Pick version {version} to compare")
-                                prop:checked=move || picks.with(|p| p.contains(&version))
-                                on:change=move |_| picks.update(|p| {
-                                    if let Some(i) = p.iter().position(|&x| x == version) { p.remove(i); } else { p.push(version); if p.len() > 2 { p.remove(0); } }
-                                }) />
-                            {format!(" v{version}")}
+                            <label class="pick">
+                                <input type="checkbox" class="registry-pick"
+                                    prop:checked=move || picks.with(|p| p.contains(&version))
+                                    on:change=move |_| picks.update(|p| {
+                                        if let Some(i) = p.iter().position(|&x| x == version) { p.remove(i); } else { p.push(version); if p.len() > 2 { p.remove(0); } }
+                                    }) />
+                                {format!("v{version}")}
+                            </label>
                         </th>
                         <td>{if v.active { "active" } else { "" }}</td>
                         <td>{v.record.model.clone()}</td>
@@ -277,7 +287,9 @@ pub fn LeaderboardPage() -> impl IntoView {
     };
     let metric_options = METRICS
         .iter()
-        .map(|(name, _)| view! { <option value=*name selected={*name == "sharpe"}>{*name}</option> })
+        .map(
+            |(name, _)| view! { <option value=*name selected={*name == "sharpe"}>{*name}</option> },
+        )
         .collect_view();
     view! {
         <div class="page">

@@ -27,7 +27,7 @@ pub async fn leaderboard(
     let user_id = session.user_id;
     let board = state
         .store
-        .read(move |c| Ok::<_, Problem>(build(c, user_id, &query)?))
+        .read(move |c| build(c, user_id, &query))
         .await?;
     Ok(Json(board))
 }

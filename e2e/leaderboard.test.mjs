@@ -85,7 +85,7 @@ test("recorded results are ranked, registered from a row, and exported", { timeo
   const version = page.locator('#registry-versions tbody tr[data-version="1"]');
   await version.waitFor();
   assert.ok((await version.getAttribute("class") ?? "").includes("active"));
-  assert.match(await page.locator("#registry-models").innerText(), /trend — logistic_l2_c_1 \(logistic\), 1 version\(s\), active v1/);
+  assert.match((await page.locator("#registry-models").innerText()).replace(/\s+/g, " "), /trend — logistic_l2_c_1 \(logistic\), 1 version\(s\), active v1/);
 
   // Export JSON: a download with the recorded record.
   const [download] = await Promise.all([

@@ -61,8 +61,12 @@ pub fn LeaderboardPage() -> impl IntoView {
         });
     };
     let load = move || {
-        let (source, symbol, metric) =
-            (optional(source.get()), optional(symbol.get()), metric.get());
+        // Untracked: the effect below runs once; the form asks again.
+        let (source, symbol, metric) = (
+            optional(source.get_untracked()),
+            optional(symbol.get_untracked()),
+            metric.get_untracked(),
+        );
         spawn_local(async move {
             let answer = api::leaderboard(source, symbol, &metric, 10).await;
             board.set(Some(answer.map_err(|e| e.message())));
@@ -78,7 +82,7 @@ pub fn LeaderboardPage() -> impl IntoView {
         load_versions(name);
     };
     let register = move |result_id: i64, model: String| {
-        let name = optional(reg_name.get()).unwrap_or(model);
+        let name = optional(reg_name.get_untracked()).unwrap_or(model);
         spawn_local(async move {
             let request = RegisterRequest {
                 name: name.clone(),
@@ -238,7 +242,7 @@ pub fn LeaderboardPage() -> impl IntoView {
                 <button type="button" id="registry-rollback" class="secondary"
                     on:click=move |_| { let n = for_rollback.clone(); spawn_local(async move { let r = api::rollback(&n).await; after_change(n, r, "Rolled back"); }); }>"Roll back"</button>
                 <button type="button" id="registry-compare" class="secondary" disabled=move || picks.with(|p| p.len() != 2)
-                    on:click=move |_| { let n = for_compare.clone(); let p = picks.get(); spawn_local(async move {
+                    on:click=move |_| { let n = for_compare.clone(); let p = picks.get_untracked(); spawn_local(async move {
                         match api::compare(&n, p[0], p[1]).await {
                             Ok(c) => comparison.set(Some(c)),
                             Err(error) => message.set(Some(error.message())),

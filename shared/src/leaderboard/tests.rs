@@ -197,7 +197,7 @@ fn insight_counts_match_a_direct_count() {
     for id in 0..200 {
         let family = families[(lcg(&mut state) % 3) as usize];
         let mut r = run(family, family, 0.0, 0.0);
-        r.symbol = if lcg(&mut state) % 2 == 0 {
+        r.symbol = if lcg(&mut state).is_multiple_of(2) {
             "sp500"
         } else {
             "nasdaq"

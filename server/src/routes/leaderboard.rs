@@ -25,10 +25,7 @@ pub async fn leaderboard(
 ) -> Result<Json<Leaderboard>, Problem> {
     let Query(query) = query.map_err(|rejection| Problem::invalid(rejection.body_text()))?;
     let user_id = session.user_id;
-    let board = state
-        .store
-        .read(move |c| build(c, user_id, &query))
-        .await?;
+    let board = state.store.read(move |c| build(c, user_id, &query)).await?;
     Ok(Json(board))
 }
 

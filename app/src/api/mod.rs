@@ -10,6 +10,7 @@ mod chat;
 mod client;
 mod error;
 mod query;
+mod registry;
 pub mod sse;
 mod tokens;
 mod transport;
@@ -21,6 +22,9 @@ pub use chat::{
 pub use client::{on_login_required, Method};
 pub use error::{code_for_status, verdict_words, ApiError, BAD_RESPONSE};
 pub use query::{audit_url, encode_component, with_query};
+pub use registry::{
+    activate, compare, export, leaderboard, register, registry_models, rerun, rollback, versions,
+};
 
 use client::{call, call_anonymous, call_text};
 use shared::api::{

@@ -20,6 +20,7 @@ mod goal_bar;
 mod heatmap;
 mod histogram;
 mod lab_page;
+mod leaderboard_page;
 mod login_page;
 mod mc_card;
 mod option_inputs;
@@ -70,6 +71,7 @@ pub fn App() -> impl IntoView {
                     <A href="/portfolio">"Portfolio"</A>
                     <A href="/risk">"Risk"</A>
                     <A href="/backtest">"Backtest"</A>
+                    <A href="/leaderboard">"Leaderboard"</A>
                     <A href="/audit">"Audit"</A>
                     <A href="/compliance">"Compliance"</A>
                 </nav>
@@ -86,6 +88,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/portfolio") view=portfolio_page::PortfolioPage />
                         <Route path=path!("/risk") view=risk_page::RiskPage />
                         <Route path=path!("/backtest") view=backtest_page::BacktestPage />
+                        <Route path=path!("/leaderboard") view=leaderboard_page::LeaderboardPage />
                         <Route path=path!("/audit") view=audit_page::AuditPage />
                         <Route path=path!("/compliance") view=compliance_page::CompliancePage />
                         <Route path=path!("/bench") view=bench_page::BenchPage />

@@ -241,6 +241,8 @@ async fn llm_proposal(
         &state.rules_hash,
         input.request.goal.as_deref(),
         &ContextSelection::default(),
+        // This run's own leaderboard goes in the message below.
+        "",
     );
     system.push_str("\n\n");
     system.push_str(&instructions(input));

@@ -1,7 +1,9 @@
 //! The memory context of one turn: the goal, the latest summary of older
 //! turns, the earlier messages most relevant to the new one (full-text
 //! search) and the most recent turns, fitted into the token budget by
-//! `shared::memory::context::select`. Reads only.
+//! `shared::memory::context::select`; and what the user's results teach
+//! (the leaderboard's top models and the insights with their counts, at
+//! most [`LEARNING_TOKENS`]). Reads only.
 
 use rusqlite::Connection;
 use shared::api::{ChatMessage, SearchQuery};
@@ -10,6 +12,9 @@ use shared::memory::context::{select, ContextInput, ContextMessage, ContextSelec
 use super::CoachSettings;
 use crate::store::{goals, messages, notes, StoreError};
 
+/// Token budget of the leaderboard and insights block in the prompt.
+pub const LEARNING_TOKENS: u32 = 400;
+
 /// The goal and the selected memory for one turn.
 #[derive(Debug, Clone)]
 pub struct TurnContext {
@@ -17,6 +22,9 @@ pub struct TurnContext {
     pub goal: Option<String>,
     /// What fits the budget.
     pub selection: ContextSelection,
+    /// The leaderboard's top models and the insights, as plain lines
+    /// (empty when there are no results); quoted as data in the prompt.
+    pub learning: String,
 }
 
 /// Gathers the context for `message` (already stored as `message_id`) in
@@ -66,9 +74,13 @@ pub fn gather(
         relevant,
         recent: recent.into_iter().map(to_context).collect(),
     };
+    let learning = crate::routes::leaderboard::coach_board(connection, user_id)?
+        .map(|board| shared::leaderboard::coach_text(&board, LEARNING_TOKENS))
+        .unwrap_or_default();
     Ok(TurnContext {
         goal,
         selection: select(&input, settings.context_tokens),
+        learning,
     })
 }
 

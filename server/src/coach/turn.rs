@@ -225,6 +225,7 @@ async fn llm_answer(
             &state.rules_hash,
             turn.context.goal.as_deref(),
             &turn.context.selection,
+            &turn.context.learning,
         ),
         messages: prompt::messages(&turn.context.selection, &turn.message),
         tools: shared::actions::tool_specs()
@@ -337,8 +338,9 @@ fn estimated_usage(turn: &Turn, answer: &str) -> TokenUsage {
         .goal
         .as_deref()
         .map_or(0, |g| u64::from(estimate(g)));
+    let learning = u64::from(estimate(&turn.context.learning));
     TokenUsage {
-        input_tokens: u64::from(estimate(&turn.message)) + context + goal,
+        input_tokens: u64::from(estimate(&turn.message)) + context + goal + learning,
         output_tokens: u64::from(estimate(answer)),
         estimated: true,
     }

@@ -10,7 +10,9 @@ mod compliance;
 pub mod data;
 mod goal;
 pub mod json;
+pub mod leaderboard;
 pub mod memory;
+mod registry;
 pub mod results;
 mod trials;
 mod uploads;
@@ -39,6 +41,27 @@ pub fn router() -> Router<AppState> {
         .route(
             "/api/results",
             get(results::list_results).post(results::record),
+        )
+        .route("/api/leaderboard", get(leaderboard::leaderboard))
+        .route(
+            "/api/registry",
+            get(registry::list).post(registry::register),
+        )
+        .route("/api/registry/import", post(registry::import))
+        .route("/api/registry/{name}", get(registry::versions))
+        .route(
+            "/api/registry/{name}/compare",
+            get(registry::compare_versions),
+        )
+        .route("/api/registry/{name}/activate", post(registry::activate))
+        .route("/api/registry/{name}/rollback", post(registry::rollback))
+        .route(
+            "/api/registry/{name}/{version}/export",
+            get(registry::export),
+        )
+        .route(
+            "/api/registry/{name}/{version}/rerun",
+            post(registry::rerun),
         )
         .route("/api/trials", get(trials::list).post(trials::start))
         .route("/api/trials/{id}", get(trials::detail))

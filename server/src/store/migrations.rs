@@ -278,6 +278,36 @@ CREATE TABLE autonomous_rounds (
 CREATE INDEX autonomous_rounds_by_user ON autonomous_rounds (user_id, run_id, number);
 "#,
     },
+    Migration {
+        version: 6,
+        name: "model registry: versions and the active version per name",
+        sql: r#"
+-- One row per registered version; the record is the result's JSON
+-- (parameters, metrics, data hash, seed, code version).
+CREATE TABLE model_versions (
+    id          INTEGER PRIMARY KEY,
+    user_id     INTEGER NOT NULL REFERENCES users(id),
+    name        TEXT NOT NULL,
+    version     INTEGER NOT NULL CHECK (version >= 1),
+    result_id   INTEGER REFERENCES results(id),
+    origin      TEXT NOT NULL CHECK (origin IN ('result', 'import')),
+    note        TEXT NOT NULL,
+    record      TEXT NOT NULL,
+    created_at  INTEGER NOT NULL,
+    UNIQUE (user_id, name, version)
+);
+
+-- The active version of each name.
+CREATE TABLE model_active (
+    user_id     INTEGER NOT NULL REFERENCES users(id),
+    name        TEXT NOT NULL,
+    version     INTEGER NOT NULL,
+    updated_at  INTEGER NOT NULL,
+    PRIMARY KEY (user_id, name),
+    FOREIGN KEY (user_id, name, version) REFERENCES model_versions (user_id, name, version)
+);
+"#,
+    },
 ];
 
 /// The newest version this build knows.

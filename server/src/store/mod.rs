@@ -20,6 +20,7 @@ pub mod goals;
 pub mod messages;
 pub mod migrations;
 pub mod notes;
+pub mod registry;
 pub mod results;
 pub mod tokens;
 pub mod trials;

@@ -79,6 +79,37 @@ pub fn list(
     rows.map(|row| stored(row?)).collect()
 }
 
+/// `user_id`'s result `id`, if it exists and is theirs.
+pub fn get(
+    connection: &Connection,
+    user_id: i64,
+    id: i64,
+) -> Result<Option<StoredResult>, StoreError> {
+    use rusqlite::OptionalExtension;
+    let row = connection
+        .query_row(
+            "SELECT record, verdict, created_at FROM results WHERE user_id = ?1 AND id = ?2",
+            params![user_id, id],
+            |row| {
+                Ok((
+                    row.get::<_, String>(0)?,
+                    row.get::<_, String>(1)?,
+                    row.get::<_, i64>(2)?,
+                ))
+            },
+        )
+        .optional()?;
+    row.map(|(record, verdict, created_at)| {
+        Ok(StoredResult {
+            id,
+            record: serde_json::from_str(&record).map_err(corrupt)?,
+            verdict: serde_json::from_str(&verdict).map_err(corrupt)?,
+            created_at: rfc3339(created_at),
+        })
+    })
+    .transpose()
+}
+
 fn corrupt(error: serde_json::Error) -> StoreError {
     StoreError::Corrupt(error.to_string())
 }

@@ -109,7 +109,9 @@ pub struct FetchData {
 }
 
 /// What the lab predicts.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum LabTarget {
     /// Next-k-day direction (up or not): classifiers and regime models.

@@ -9,6 +9,7 @@ mod compliance;
 pub mod data;
 mod goal;
 pub mod json;
+mod live;
 pub mod memory;
 pub mod results;
 mod trials;
@@ -42,6 +43,8 @@ pub fn router() -> Router<AppState> {
         .route("/api/trials", get(trials::list).post(trials::start))
         .route("/api/trials/{id}", get(trials::detail))
         .route("/api/trials/{id}/cancel", post(trials::cancel))
+        .route("/api/ws/ticket", post(live::ticket))
+        .route("/api/ws", get(live::socket))
         .route("/api/data", get(data::get_data))
         .route("/api/data/bundled", get(data::bundled))
         .route(

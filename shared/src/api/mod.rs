@@ -10,6 +10,7 @@ mod auth;
 mod chat;
 mod data;
 mod goal;
+mod live;
 mod results;
 mod trial;
 
@@ -22,6 +23,7 @@ pub use chat::{
 };
 pub use data::{DataRequest, DataResponse, DatasetSummary, UploadSummary};
 pub use goal::{Goal, GoalRequest, GoalState};
+pub use live::{ClientFrame, ServerFrame, WsTicket, WS_PATH, WS_TICKET_PATH, WS_TICKET_TTL_S};
 pub use results::{ParamValue, ResultRecord, StoredResult};
 pub use trial::{
     TrialDetail, TrialQuery, TrialStatus, TrialStepView, TrialSummary, TRIAL_EVENTS_PAGE,

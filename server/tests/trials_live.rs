@@ -5,7 +5,8 @@
 //! upgrade; a slow socket with a one-event buffer resynchronises from the
 //! store and still gets every event once; a reconnect with `after` resumes
 //! without duplicates; the webhook reaches a local receiver, retries a 500,
-//! and audits a permanent failure without touching the trial.
+//! and audits a permanent failure without touching the trial; a
+//! shutdown closes open sockets with 1001.
 //! (A ticket's expiry is tested in `live::ticket`'s unit tests: tickets
 //! last 30 s.)
 
@@ -323,7 +324,10 @@ async fn a_reconnect_with_after_resumes_without_duplicates() {
     live::send(&mut third, &json!({"type": "subscribe", "trial_id": id})).await;
     let replay = live::until_finished(&mut third, id).await;
     assert_same_as_stored(&replay, id, &stored);
+    // A shutdown closes open sockets cleanly: 1001, going away.
     s.server.stop();
+    let close = live::closing(&mut third).await;
+    assert_eq!(close, 1001);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

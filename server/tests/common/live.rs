@@ -131,6 +131,21 @@ pub fn seqs(frames: &[Value], trial_id: i64) -> Vec<u64> {
         .collect()
 }
 
+/// The close code the server ends `socket` with (frames before it skipped).
+pub async fn closing(socket: &mut Socket) -> u16 {
+    loop {
+        let message = tokio::time::timeout(FRAME_LIMIT, socket.next())
+            .await
+            .expect("the server closes the socket");
+        match message {
+            Some(Ok(Message::Close(Some(frame)))) => return u16::from(frame.code),
+            Some(Ok(Message::Close(None))) => return 1005,
+            Some(Ok(_)) => {}
+            other => panic!("no close frame: {other:?}"),
+        }
+    }
+}
+
 /// Sends `frame` as JSON text.
 pub async fn send(socket: &mut Socket, frame: &Value) {
     socket

@@ -39,6 +39,14 @@ pub const ENV_DAILY_TOKEN_BUDGET: &str = "MLTRAINER_DAILY_TOKEN_BUDGET";
 pub const ENV_PRUNE_AFTER_DAYS: &str = "MLTRAINER_PRUNE_AFTER_DAYS";
 /// Environment variable: trial steps run at once on the server (1 to 64).
 pub const ENV_TRIAL_WORKERS: &str = "MLTRAINER_TRIAL_WORKERS";
+/// Environment variable: the URL POSTed a Slack-compatible `{"text"}` when
+/// a trial ends (http or https; optional).
+pub const ENV_WEBHOOK_URL: &str = "MLTRAINER_WEBHOOK_URL";
+/// Environment variable: live events buffered per user before a slow
+/// WebSocket resynchronises from the store (1 to 65536).
+pub const ENV_WS_BUFFER: &str = "MLTRAINER_WS_BUFFER";
+/// Environment variable: WebSockets one user may have open (1 to 1024).
+pub const ENV_WS_PER_USER: &str = "MLTRAINER_WS_PER_USER";
 /// The data directory used when neither `--data-dir` nor `MLTRAINER_DATA_DIR` is given.
 pub const DEFAULT_DATA_DIR: &str = "mltrainer-data";
 /// Polygon's public API.
@@ -94,6 +102,9 @@ Environment:
                             (with none configured, the built-in rule coach answers)
   MLTRAINER_DAILY_TOKEN_BUDGET  coach tokens per user per UTC day [default: 200000]
   MLTRAINER_TRIAL_WORKERS   trial steps run at once by the server [default: 2, at most 64]
+  MLTRAINER_WEBHOOK_URL     http(s) URL sent a Slack-compatible message when a trial ends (never logged)
+  MLTRAINER_WS_BUFFER       live events buffered per user before a slow socket resyncs [default: 256]
+  MLTRAINER_WS_PER_USER     WebSockets open at once per user [default: 16]
   MLTRAINER_PRUNE_AFTER_DAYS    summarise and prune unimportant messages older than this,
                             every six hours [default: only on request]
   RUST_LOG                  log filter, e.g. debug or server=debug,tower_http=debug [default: info]
@@ -130,6 +141,10 @@ pub struct Config {
     pub prune_after_days: Option<u32>,
     /// Trial steps run at once by the headless runner.
     pub trial_workers: usize,
+    /// Where to POST a message when a trial ends, if anywhere.
+    pub webhook_url: Option<crate::trials::webhook::WebhookUrl>,
+    /// The live-updates hub's limits.
+    pub live: crate::live::LiveSettings,
 }
 
 /// A secret from the environment: compared, never printed.
@@ -158,6 +173,8 @@ impl Default for Config {
             coach: crate::coach::CoachSettings::default(),
             prune_after_days: None,
             trial_workers: crate::trials::DEFAULT_WORKERS,
+            webhook_url: None,
+            live: crate::live::LiveSettings::default(),
         }
     }
 }
@@ -278,6 +295,20 @@ pub enum ConfigError {
     /// A trial worker count that is not a whole number in range.
     #[error("{ENV_TRIAL_WORKERS} must be a whole number from 1 to 64, not {0:?}")]
     InvalidTrialWorkers(String),
+    /// A webhook URL that is not usable (the value is not repeated: it
+    /// may hold a secret).
+    #[error("{ENV_WEBHOOK_URL} is not usable: {0}")]
+    InvalidWebhookUrl(&'static str),
+    /// A WebSocket limit that is not a whole number in range.
+    #[error("{origin} must be a whole number from 1 to {max}, not {value:?}")]
+    InvalidLiveLimit {
+        /// The text given.
+        value: String,
+        /// The variable it came from.
+        origin: &'static str,
+        /// The largest allowed.
+        max: usize,
+    },
     /// A token budget that is not a whole number in range.
     #[error("{ENV_DAILY_TOKEN_BUDGET} must be a whole number from 1000 to 1000000000, not {0:?}")]
     InvalidTokenBudget(String),
@@ -408,6 +439,29 @@ impl Command {
                 .filter(|n| (1..=crate::trials::MAX_WORKERS).contains(n))
                 .ok_or(ConfigError::InvalidTrialWorkers(value))?,
         };
+        let webhook_url = text(ENV_WEBHOOK_URL)
+            .map(|url| {
+                crate::trials::webhook::WebhookUrl::parse(&url)
+                    .map_err(ConfigError::InvalidWebhookUrl)
+            })
+            .transpose()?;
+        let live_limit = |origin: &'static str, max: usize, default: usize| match text(origin) {
+            None => Ok(default),
+            Some(value) => value
+                .trim()
+                .parse::<usize>()
+                .ok()
+                .filter(|n| (1..=max).contains(n))
+                .ok_or(ConfigError::InvalidLiveLimit { value, origin, max }),
+        };
+        let live = crate::live::LiveSettings {
+            buffer: live_limit(ENV_WS_BUFFER, 65_536, crate::live::DEFAULT_BUFFER)?,
+            sockets_per_user: live_limit(
+                ENV_WS_PER_USER,
+                1024,
+                crate::live::DEFAULT_SOCKETS_PER_USER,
+            )?,
+        };
         let coach_env = crate::coach::env::CoachEnv::capture(|name| text(name));
         let config = Config {
             addr,
@@ -425,6 +479,8 @@ impl Command {
             coach,
             prune_after_days,
             trial_workers,
+            webhook_url,
+            live,
         };
         Ok(match trial {
             Some(trial) => Self::Trial { trial, config },
@@ -664,6 +720,36 @@ mod tests {
             Err(ConfigError::InvalidTrialWorkers("0".into()))
         );
         assert_eq!(serve(&[], &[]).trial_workers, 2);
+    }
+
+    #[test]
+    fn webhook_and_live_limits() {
+        let config = serve(
+            &[],
+            &[
+                (ENV_WEBHOOK_URL, "https://hooks.example.com/T/B/SECRET"),
+                (ENV_WS_BUFFER, "4"),
+                (ENV_WS_PER_USER, "3"),
+            ],
+        );
+        assert!(config.webhook_url.is_some());
+        assert!(!format!("{config:?}").contains("SECRET"));
+        assert_eq!(config.live.buffer, 4);
+        assert_eq!(config.live.sockets_per_user, 3);
+        assert_eq!(serve(&[], &[]).live, crate::live::LiveSettings::default());
+        let error = parse(&[], &[(ENV_WEBHOOK_URL, "ftp://x.example/SECRET")]).unwrap_err();
+        assert!(matches!(error, ConfigError::InvalidWebhookUrl(_)));
+        assert!(!error.to_string().contains("SECRET"), "{error}");
+        for (name, bad) in [
+            (ENV_WS_BUFFER, "0"),
+            (ENV_WS_BUFFER, "65537"),
+            (ENV_WS_PER_USER, "x"),
+        ] {
+            assert!(matches!(
+                parse(&[], &[(name, bad)]),
+                Err(ConfigError::InvalidLiveLimit { origin, .. }) if origin == name
+            ));
+        }
     }
 
     #[test]

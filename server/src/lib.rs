@@ -24,6 +24,7 @@ pub mod data_proxy;
 pub mod health;
 pub mod limits;
 pub mod listen;
+pub mod live;
 pub mod llm;
 pub mod memory_upkeep;
 pub mod metrics;
@@ -79,6 +80,9 @@ pub enum StartError {
     /// The LLM provider's settings are not usable.
     #[error("coach: {0}")]
     Llm(#[from] llm::LlmConfigError),
+    /// The webhook's client cannot be built.
+    #[error(transparent)]
+    Webhook(#[from] trials::webhook::WebhookError),
 }
 
 /// Builds the router for `config`: the API, `/healthz`, `/readyz`,
@@ -88,6 +92,12 @@ pub enum StartError {
 /// (loopback and no accounts), and reads `index.html` once to hash its
 /// inline scripts into the CSP: restart the server after rebuilding the app.
 pub fn app(config: &Config) -> Result<Router, StartError> {
+    app_with_state(config).map(|(router, _)| router)
+}
+
+/// [`app`], also returning the shared state (the binary closes the live
+/// sockets through it at shutdown).
+pub fn app_with_state(config: &Config) -> Result<(Router, state::AppState), StartError> {
     let dist = static_files::Dist::open(&config.dist)?;
     let state = build_state(config)?;
     let csp = csp::ContentSecurityPolicy::for_index_html(dist.index_html());
@@ -112,7 +122,7 @@ pub fn app(config: &Config) -> Result<Router, StartError> {
             state.clone(),
             metrics::track,
         ))
-        .with_state(state);
+        .with_state(state.clone());
 
     // Layers run outside-in for requests: trace, security headers, CORS,
     // compression.
@@ -127,7 +137,7 @@ pub fn app(config: &Config) -> Result<Router, StartError> {
             security::add_headers,
         ))
         .layer(telemetry::http_trace_layer());
-    Ok(router)
+    Ok((router, state))
 }
 
 /// Finishes autonomous runs a stopped server left running, then resumes
@@ -213,5 +223,11 @@ pub fn build_state(config: &Config) -> Result<state::AppState, StartError> {
         metrics: std::sync::Arc::new(metrics::Metrics::default()),
         coach,
         trials: trials::TrialRunner::new(config.trial_workers),
+        live: live::LiveHub::new(config.live, cors::allowed_origins(config)),
+        webhook: config
+            .webhook_url
+            .as_ref()
+            .map(trials::webhook::Webhook::new)
+            .transpose()?,
     })
 }

@@ -17,6 +17,9 @@ use server::{Command, Config};
 /// How long in-flight store writes get to finish after shutdown.
 const WRITE_DEADLINE: std::time::Duration = std::time::Duration::from_secs(10);
 
+/// How long open WebSockets get to close at shutdown.
+const LIVE_CLOSE_GRACE: std::time::Duration = std::time::Duration::from_secs(2);
+
 fn main() -> ExitCode {
     let config = match Command::from_process() {
         Ok(Command::Serve(config)) => config,
@@ -72,12 +75,18 @@ async fn run(config: &Config) -> Result<(), Box<dyn Error>> {
         addr,
         ..config.clone()
     };
-    let router = server::app(&config)?;
+    let (router, state) = server::app_with_state(&config)?;
     let mut stdout = std::io::stdout().lock();
     writeln!(stdout, "{}", server::listening_line(addr))?;
     stdout.flush()?;
     drop(stdout);
-    server::serve(listener, router, server::shutdown_signal()).await?;
+    let shutdown = async move {
+        server::shutdown_signal().await;
+        // Upgraded sockets are not connections the grace period waits for:
+        // close them (1001) before the runtime stops.
+        state.live.close_all(LIVE_CLOSE_GRACE).await;
+    };
+    server::serve(listener, router, shutdown).await?;
     tracing::info!("stopped");
     Ok(())
 }

@@ -422,6 +422,32 @@ pub const ROUTES: &[RouteDoc] = &[
         &["not_found", "forbidden"],
     ),
     route(
+        "post",
+        "/api/ws/ticket",
+        "A single-use ticket (30 s) that opens one live-updates WebSocket",
+        Reader,
+        None,
+        (200, "WsTicket"),
+        &["unauthenticated", "rate_limited"],
+    ),
+    route(
+        "get",
+        "/api/ws",
+        "Live trial events over a WebSocket (?ticket=; frames: ServerFrame, ClientFrame)",
+        Public,
+        None,
+        (101, "websocket"),
+        &[
+            "ticket_missing",
+            "ticket_invalid",
+            "ticket_expired",
+            "ticket_used",
+            "origin_refused",
+            "too_many_sockets",
+            "websocket_required",
+        ],
+    ),
+    route(
         "get",
         "/api/conversations",
         "The user's conversations, latest first",
@@ -569,6 +595,9 @@ fn content(type_name: &str) -> Value {
         "empty" => json!({}),
         "text" => json!({ "text/plain": { "schema": { "type": "string" } } }),
         "text/csv" => json!({ "text/csv": { "schema": { "type": "string" } } }),
+        "websocket" => json!({ "application/json": {
+            "schema": { "type": "string", "x-rust-type": "shared::api::ServerFrame" }
+        } }),
         "text/event-stream" => json!({ "text/event-stream": {
             "schema": { "type": "string", "x-rust-type": "shared::api::ChatEvent" }
         } }),

@@ -39,6 +39,10 @@ pub struct AppState {
     pub coach: Coach,
     /// The headless trial runner.
     pub trials: crate::trials::TrialRunner,
+    /// The live-updates hub: the user's open WebSockets.
+    pub live: crate::live::LiveHub,
+    /// The end-of-trial webhook, if `MLTRAINER_WEBHOOK_URL` is set.
+    pub webhook: Option<crate::trials::webhook::Webhook>,
 }
 
 impl AppState {

@@ -11,6 +11,7 @@ pub mod data;
 mod goal;
 pub mod json;
 pub mod leaderboard;
+mod live;
 pub mod memory;
 mod registry;
 pub mod results;
@@ -72,6 +73,8 @@ pub fn router() -> Router<AppState> {
         )
         .route("/api/autonomous/{id}", get(autonomous::detail))
         .route("/api/autonomous/{id}/stop", post(autonomous::stop))
+        .route("/api/ws/ticket", post(live::ticket))
+        .route("/api/ws", get(live::socket))
         .route("/api/data", get(data::get_data))
         .route("/api/data/bundled", get(data::bundled))
         .route(

@@ -300,6 +300,22 @@ pub fn events_after(
         .collect()
 }
 
+/// `user_id`'s trials that were unfinished at some time since `since_ms`
+/// (unfinished now, or finished since), oldest first: the trials whose
+/// events a live socket opened then may have missed.
+pub fn active_since(
+    connection: &Connection,
+    user_id: i64,
+    since_ms: i64,
+) -> Result<Vec<i64>, StoreError> {
+    let mut statement = connection.prepare(
+        "SELECT id FROM trials WHERE user_id = ?1 AND (finished_at IS NULL OR finished_at >= ?2)
+         ORDER BY id",
+    )?;
+    let rows = statement.query_map(params![user_id, since_ms], |row| row.get(0))?;
+    rows.collect::<Result<_, _>>().map_err(StoreError::from)
+}
+
 /// The plan of `trial_id`.
 pub fn plan(connection: &Connection, user_id: i64, trial_id: i64) -> Result<Plan, StoreError> {
     let text: String = connection.query_row(

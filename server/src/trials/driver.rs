@@ -215,7 +215,8 @@ impl Driver {
 
     /// Stores `events` (with a step's full output and its model results,
     /// each checked by the compliance rules as `POST /api/results` does)
-    /// in one transaction; the trial's end is audited in it.
+    /// in one transaction; the trial's end is audited in it. Once it
+    /// committed, the events go out (see [`super::committed`]).
     async fn persist(
         &self,
         events: Vec<TrialEvent>,
@@ -227,7 +228,8 @@ impl Driver {
         }
         let (session, trial_id) = (self.session.clone(), self.trial_id);
         let rules = Arc::clone(&self.state.rules);
-        self.state
+        let events = self
+            .state
             .store
             .write(move |tx| {
                 let output = output.as_ref().map(|(id, value)| (id.as_str(), value));
@@ -256,8 +258,10 @@ impl Driver {
                         audit::append(tx, &end_event(&session, trial_id, outcome))?;
                     }
                 }
-                Ok::<_, Problem>(())
+                Ok::<_, Problem>(events)
             })
-            .await
+            .await?;
+        super::committed(&self.state, &self.session, self.trial_id, &events);
+        Ok(())
     }
 }

@@ -14,6 +14,7 @@
 
 pub mod driver;
 pub mod steps;
+pub mod webhook;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -22,7 +23,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use axum::http::StatusCode;
 use shared::actions::ActionContext;
 use shared::api::{TrialStatus, TrialSummary};
-use shared::trial::{Plan, TrialState};
+use shared::trial::{EventKind, Plan, TrialEvent, TrialState};
 use tokio::sync::Semaphore;
 use tokio::task::JoinHandle;
 
@@ -58,6 +59,20 @@ pub fn request_cancel(
     }
     trials::summary(tx, session.user_id, trial_id)?
         .ok_or_else(|| Problem::not_found(format!("no trial {trial_id}")))
+}
+
+/// After `events` of `session`'s trial `trial_id` committed: publishes
+/// them to the user's open sockets and, when the trial finished, sends the
+/// webhook in the background. The one path from the record to the outside.
+pub fn committed(state: &AppState, session: &Session, trial_id: i64, events: &[TrialEvent]) {
+    state.live.publish(session.user_id, trial_id, events);
+    let finished = events.iter().find_map(|event| match event.kind {
+        EventKind::TrialFinished { outcome } => Some(outcome),
+        _ => None,
+    });
+    if let (Some(outcome), Some(webhook)) = (finished, &state.webhook) {
+        webhook.spawn(state.clone(), session.clone(), trial_id, outcome);
+    }
 }
 
 /// The runner: the worker pool and the cancel flags of running trials.
@@ -142,6 +157,7 @@ impl TrialRunner {
         let events = trial.start();
         let owner = session.clone();
         let stored_plan = plan.clone();
+        let first = events.clone();
         let summary = state
             .store
             .write(move |tx| {
@@ -162,6 +178,7 @@ impl TrialRunner {
                     .map_err(Problem::from)
             })
             .await?;
+        committed(state, session, summary.id, &first);
         let driver = self.spawn(state, session, summary.id, trial);
         Ok(Started { summary, driver })
     }
@@ -244,10 +261,11 @@ impl TrialRunner {
         let owner = session.clone();
         let rerun = record.interrupted.clone();
         let finished = trial.outcome();
+        let stored = events.clone();
         state
             .store
             .write(move |tx| {
-                trials::apply(tx, owner.user_id, trial_id, &events, None, now_ms())?;
+                trials::apply(tx, owner.user_id, trial_id, &stored, None, now_ms())?;
                 audit::append(
                     tx,
                     &AuditEvent::new(Some(owner.user_id), &owner.username, "trial.resume")
@@ -259,6 +277,7 @@ impl TrialRunner {
                 Ok::<_, Problem>(())
             })
             .await?;
+        committed(state, &session, trial_id, &events);
         if trial.outcome().is_none() {
             self.spawn(state, &session, trial_id, trial);
         }

@@ -11,6 +11,7 @@ mod autonomous;
 mod chat;
 mod data;
 mod goal;
+mod live;
 mod results;
 mod trial;
 
@@ -29,6 +30,7 @@ pub use chat::{
 };
 pub use data::{DataRequest, DataResponse, DatasetSummary, UploadSummary};
 pub use goal::{Goal, GoalRequest, GoalState};
+pub use live::{ClientFrame, ServerFrame, WsTicket, WS_PATH, WS_TICKET_PATH, WS_TICKET_TTL_S};
 pub use results::{client_id_problem, ParamValue, ResultRecord, StoredResult, CLIENT_ID_MAX_LEN};
 pub use trial::{
     TrialDetail, TrialQuery, TrialStatus, TrialStepView, TrialSummary, TRIAL_EVENTS_PAGE,

@@ -49,6 +49,7 @@ fn stored(id: i64, run: &Run<'_>) -> StoredResult {
             data_hash: "ab".repeat(32),
             code_version: "0.1.0".into(),
             metrics,
+            client_id: None,
         },
     }
 }

@@ -7,6 +7,7 @@
 
 mod audit;
 mod auth;
+mod autonomous;
 mod chat;
 mod data;
 mod goal;
@@ -16,6 +17,12 @@ mod trial;
 
 pub use audit::{AuditEntry, AuditPage, AuditQuery, BrokenLink, ChainReport};
 pub use auth::{LoginRequest, Me, RefreshRequest, Role, TokenPair};
+pub use autonomous::{
+    AutonomousBudget, AutonomousData, AutonomousDetail, AutonomousRequest, AutonomousRound,
+    AutonomousSpend, AutonomousStatus, AutonomousSummary, BudgetError, ModelResult,
+    ProposalVerdict, RoundProposal, StopKind, StopReason, MAX_GOAL_CHARS, MAX_MODELS, MAX_ROUNDS,
+    MAX_TOKENS, MAX_WALL_SECONDS,
+};
 pub use chat::{
     ChatEvent, ChatMessage, ChatRequest, CoachStatus, ConversationDetail, ConversationNote,
     ConversationSummary, ImportReport, ImportRequest, ImportSkip, MessageRole, PruneReport,

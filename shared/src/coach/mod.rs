@@ -7,6 +7,8 @@
 //! Deterministic and pure: it proposes, it never runs anything (the user
 //! presses Run on a card).
 
+pub mod autonomous;
+
 use crate::actions::{parse_text, tool_specs, ActionContext, ProposedAction, Refusal};
 
 /// The model name recorded for answers of the rule coach.

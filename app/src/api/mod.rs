@@ -9,10 +9,12 @@
 mod chat;
 mod client;
 mod error;
+pub mod live;
 mod query;
 pub mod sse;
 mod tokens;
 mod transport;
+mod trials;
 
 pub use chat::{
     chat, coach_status, conversation, conversations, export_conversation, import_history,
@@ -20,6 +22,7 @@ pub use chat::{
 };
 pub use client::{on_login_required, Method};
 pub use error::{code_for_status, verdict_words, ApiError, BAD_RESPONSE};
+pub use trials::{cancel_trial, start_trial, start_trial_json, trial, trial_url, trials};
 pub use query::{audit_url, encode_component, with_query};
 
 use client::{call, call_anonymous, call_text};

@@ -23,6 +23,11 @@ mod session;
 mod state;
 mod strategies_page;
 mod theme;
+mod trial_feed;
+mod trial_form;
+mod trial_graph;
+mod trial_model;
+mod trials_page;
 
 use leptos::prelude::*;
 use leptos_router::components::{Route, Router, Routes, A};
@@ -56,6 +61,7 @@ pub fn App() -> impl IntoView {
                     <A href="/strategies">"Strategies"</A>
                     <A href="/data">"Data"</A>
                     <A href="/lab">"Lab"</A>
+                    <A href="/trials">"Trials"</A>
                     <A href="/audit">"Audit"</A>
                     <A href="/compliance">"Compliance"</A>
                 </nav>
@@ -69,6 +75,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/strategies") view=strategies_page::StrategiesPage />
                         <Route path=path!("/data") view=data_page::DataPage />
                         <Route path=path!("/lab") view=lab_page::LabPage />
+                        <Route path=path!("/trials") view=trials_page::TrialsPage />
                         <Route path=path!("/audit") view=audit_page::AuditPage />
                         <Route path=path!("/compliance") view=compliance_page::CompliancePage />
                         <Route path=path!("/bench") view=bench_page::BenchPage />

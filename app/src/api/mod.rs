@@ -22,8 +22,8 @@ pub use chat::{
 };
 pub use client::{on_login_required, Method};
 pub use error::{code_for_status, verdict_words, ApiError, BAD_RESPONSE};
-pub use trials::{cancel_trial, start_trial, start_trial_json, trial, trial_url, trials};
 pub use query::{audit_url, encode_component, with_query};
+pub use trials::{cancel_trial, start_trial, start_trial_json, trial, trial_url, trials};
 
 use client::{call, call_anonymous, call_text};
 use shared::api::{

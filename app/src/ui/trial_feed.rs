@@ -14,7 +14,6 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use shared::api::ServerFrame;
 use shared::trial::TrialEvent;
-use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
 use super::trial_model::{Applied, TrialView};
@@ -133,9 +132,7 @@ async fn run(
         }
         return;
     }
-    let finished = move || {
-        view.with_untracked(|v| v.as_ref().is_none_or(TrialView::finished))
-    };
+    let finished = move || view.with_untracked(|v| v.as_ref().is_none_or(TrialView::finished));
     let mut backoff = 1_000;
     while !stopped.get() && !finished() {
         mode.set(FeedMode::Connecting);
@@ -235,8 +232,7 @@ async fn reload(id: i64, view: RwSignal<Option<TrialView>>) -> Result<(), api::A
     let detail = api::trial(id, None).await?;
     let mut fresh = TrialView::new(detail);
     // Pages of events beyond the first: keep reading from the last seq.
-    while fresh.detail.events.len() >= shared::api::TRIAL_EVENTS_PAGE as usize
-        && fresh.last_seq > 0
+    while fresh.detail.events.len() >= shared::api::TRIAL_EVENTS_PAGE as usize && fresh.last_seq > 0
     {
         let more = api::trial(id, Some(fresh.last_seq)).await?;
         if more.events.is_empty() {
@@ -283,8 +279,7 @@ async fn catch_up(
 pub async fn sleep(ms: i32) {
     let promise = js_sys::Promise::new(&mut |resolve, _reject| {
         if let Some(window) = web_sys::window() {
-            let _ = window
-                .set_timeout_with_callback_and_timeout_and_arguments_0(resolve.unchecked_ref(), ms);
+            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
         }
     });
     let _ = JsFuture::from(promise).await;

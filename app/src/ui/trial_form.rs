@@ -170,6 +170,8 @@ mod tests {
         assert!(build_plan(&f).unwrap_err().contains("twice"));
         let many: Vec<String> = (0..MAX_STEPS).map(|i| format!("m{i}")).collect();
         let refs: Vec<&str> = many.iter().map(String::as_str).collect();
-        assert!(build_plan(&form(&refs)).unwrap_err().starts_with("Models: at most"));
+        assert!(build_plan(&form(&refs))
+            .unwrap_err()
+            .starts_with("Models: at most"));
     }
 }

@@ -122,7 +122,10 @@ fn short(text: &str) -> String {
 #[component]
 pub fn TrialGraph(view: RwSignal<Option<TrialView>>) -> impl IntoView {
     let plan_layout = Memo::new(move |_| {
-        view.with(|v| v.as_ref().map(|v| (v.detail.plan.clone(), layout(&v.detail.plan))))
+        view.with(|v| {
+            v.as_ref()
+                .map(|v| (v.detail.plan.clone(), layout(&v.detail.plan)))
+        })
     });
     move || {
         let (plan, graph) = plan_layout.get()?;
@@ -240,7 +243,10 @@ mod tests {
         assert_eq!(g.nodes[3].y, NODE_H + GAP_Y);
         for (i, a) in g.nodes.iter().enumerate() {
             for b in &g.nodes[i + 1..] {
-                assert!(a.x != b.x || (a.y - b.y).abs() >= NODE_H, "{a:?} overlaps {b:?}");
+                assert!(
+                    a.x != b.x || (a.y - b.y).abs() >= NODE_H,
+                    "{a:?} overlaps {b:?}"
+                );
             }
         }
         assert_eq!(g.edges.len(), 3);
@@ -254,7 +260,10 @@ mod tests {
 
     #[test]
     fn a_cycle_or_unknown_input_does_not_hang() {
-        let p = plan(serde_json::json!([lab("a", &["b", "zz"]), lab("b", &["a"])]));
+        let p = plan(serde_json::json!([
+            lab("a", &["b", "zz"]),
+            lab("b", &["a"])
+        ]));
         let g = layout(&p);
         assert_eq!(g.nodes.len(), 2);
         assert!(g.nodes.iter().all(|n| n.depth <= 2));

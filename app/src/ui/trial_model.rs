@@ -250,7 +250,12 @@ mod tests {
     fn events_apply_once_in_order_and_gaps_are_reported() {
         let mut view = TrialView::new(detail(vec![ev(1, EventKind::TrialStarted { steps: 2 })]));
         assert_eq!(view.last_seq, 1);
-        let started = ev(2, EventKind::StepStarted { step: "data".into() });
+        let started = ev(
+            2,
+            EventKind::StepStarted {
+                step: "data".into(),
+            },
+        );
         assert_eq!(view.apply(&started), Applied::Applied);
         assert_eq!(view.apply(&started), Applied::Duplicate);
         assert_eq!(view.detail.steps[0].status, StepStatus::Running);
@@ -304,7 +309,12 @@ mod tests {
     fn a_reload_keeps_the_stored_steps_and_rebuilds_progress() {
         let mut loaded = detail(vec![
             ev(1, EventKind::TrialStarted { steps: 2 }),
-            ev(2, EventKind::StepStarted { step: "data".into() }),
+            ev(
+                2,
+                EventKind::StepStarted {
+                    step: "data".into(),
+                },
+            ),
             ev(
                 3,
                 EventKind::StepProgress {
@@ -325,7 +335,10 @@ mod tests {
     #[test]
     fn summaries_and_log_lines_read_as_words() {
         let summary = serde_json::json!({"rows": 1200, "sharpe": 0.123456, "model": "knn_5", "folds": [1, 2]});
-        assert_eq!(summary_words(&summary), "model knn_5 · rows 1200 · sharpe 0.1235");
+        assert_eq!(
+            summary_words(&summary),
+            "model knn_5 · rows 1200 · sharpe 0.1235"
+        );
         let line = event_line(&ev(3, EventKind::StepStarted { step: "fit".into() }));
         assert_eq!(line, "#3 step_started fit");
         let line = event_line(&ev(

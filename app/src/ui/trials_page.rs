@@ -110,11 +110,12 @@ pub fn TrialsPage() -> impl IntoView {
         });
     });
 
+    let navigate = use_navigate();
     view! {
         <SessionGate what="Trials" />
         <StartCard on_started=move |id| {
             reload_list();
-            use_navigate()(&format!("/trials?id={id}"), NavigateOptions::default());
+            navigate(&format!("/trials?id={id}"), NavigateOptions::default());
         } />
         <Show when=move || open_id.get().is_some()>
             <OpenTrial view=view mode=mode on_changed=reload_list />
@@ -125,7 +126,7 @@ pub fn TrialsPage() -> impl IntoView {
 
 /// The start form: dataset, target, models, backtest, or pasted JSON.
 #[component]
-fn StartCard(on_started: impl Fn(i64) + Clone + Send + Sync + 'static) -> impl IntoView {
+fn StartCard(on_started: impl Fn(i64) + Clone + 'static) -> impl IntoView {
     let datasets: RwSignal<Loaded<Vec<DatasetSummary>>> = RwSignal::new(None);
     spawn_local(async move { datasets.set(Some(api::bundled_datasets().await)) });
     let symbol = RwSignal::new("sp500".to_string());
@@ -398,7 +399,7 @@ fn OpenTrial(
                     .events
                     .iter()
                     .rev()
-                    .map(|e| view! { <li data-seq=e.seq>{event_line(e)}</li> })
+                    .map(|e| view! { <li data-seq=e.seq.to_string()>{event_line(e)}</li> })
                     .collect_view()
             })
         })
@@ -436,7 +437,10 @@ fn OpenTrial(
 
 /// The user's trials, newest first.
 #[component]
-fn TrialList(list: RwSignal<Loaded<Vec<TrialSummary>>>, open_id: Memo<Option<i64>>) -> impl IntoView {
+fn TrialList(
+    list: RwSignal<Loaded<Vec<TrialSummary>>>,
+    open_id: Memo<Option<i64>>,
+) -> impl IntoView {
     let rows = move || {
         list.with(|l| match l {
             None => view! { <p class="status" role="status">"Loading trials…"</p> }.into_any(),
@@ -450,7 +454,7 @@ fn TrialList(list: RwSignal<Loaded<Vec<TrialSummary>>>, open_id: Memo<Option<i64
                     let status = t.status.as_str();
                     let current = open_id.get() == Some(t.id);
                     view! {
-                        <li class="trial-row" data-id=t.id data-status=status>
+                        <li class="trial-row" data-id=t.id.to_string() data-status=status>
                             <a href=format!("/trials?id={}", t.id) aria-current=current.then_some("page")>
                                 {format!("#{} {}", t.id, t.name)}
                             </a>

@@ -232,8 +232,9 @@ fn StartCard(on_started: impl Fn(i64) + Clone + 'static) -> impl IntoView {
                         });
                     }
                 };
+                let label_for = id.clone();
                 view! {
-                    <label class="check" for=id.clone()>
+                    <label class="check" for=label_for>
                         <input type="checkbox" id=id value=model.clone() prop:checked=checked on:change=toggle />
                         {model.clone()}
                     </label>

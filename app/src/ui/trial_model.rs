@@ -32,7 +32,7 @@ pub enum Applied {
     /// Events are missing before this one: reload from the last seq.
     Gap,
     /// Applied.
-    Applied,
+    Added,
     /// Applied, and it ended the trial.
     Finished,
 }
@@ -82,7 +82,7 @@ impl TrialView {
         if !was_finished && self.finished() {
             Applied::Finished
         } else {
-            Applied::Applied
+            Applied::Added
         }
     }
 
@@ -256,7 +256,7 @@ mod tests {
                 step: "data".into(),
             },
         );
-        assert_eq!(view.apply(&started), Applied::Applied);
+        assert_eq!(view.apply(&started), Applied::Added);
         assert_eq!(view.apply(&started), Applied::Duplicate);
         assert_eq!(view.detail.steps[0].status, StepStatus::Running);
         let late = ev(5, EventKind::StepStarted { step: "m1".into() });
@@ -270,7 +270,7 @@ mod tests {
                 message: "rows".into(),
             },
         );
-        assert_eq!(view.apply(&progress), Applied::Applied);
+        assert_eq!(view.apply(&progress), Applied::Added);
         assert_eq!(view.progress["data"], (1.0, "rows".to_string()));
         let done = ev(
             4,
@@ -282,7 +282,7 @@ mod tests {
         view.apply(&done);
         assert!(!view.progress.contains_key("data"));
         assert_eq!(view.detail.trial.steps_done, 1);
-        assert_eq!(view.apply(&late), Applied::Applied);
+        assert_eq!(view.apply(&late), Applied::Added);
         let failed = ev(
             6,
             EventKind::StepFailed {

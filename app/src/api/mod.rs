@@ -9,11 +9,13 @@
 mod chat;
 mod client;
 mod error;
+pub mod live;
 mod query;
 mod registry;
 pub mod sse;
 mod tokens;
 mod transport;
+mod trials;
 
 pub use chat::{
     chat, coach_status, conversation, conversations, export_conversation, import_history,
@@ -25,6 +27,7 @@ pub use query::{audit_url, encode_component, with_query};
 pub use registry::{
     activate, compare, export, leaderboard, register, registry_models, rerun, rollback, versions,
 };
+pub use trials::{cancel_trial, start_trial, start_trial_json, trial, trial_url, trials};
 
 use client::{call, call_anonymous, call_text};
 use shared::api::{

@@ -34,6 +34,11 @@ mod session;
 mod state;
 mod strategies_page;
 mod theme;
+mod trial_feed;
+mod trial_form;
+mod trial_graph;
+mod trial_model;
+mod trials_page;
 
 use leptos::prelude::*;
 use leptos_router::components::{Route, Router, Routes, A};
@@ -68,10 +73,11 @@ pub fn App() -> impl IntoView {
                     <A href="/strategies">"Strategies"</A>
                     <A href="/data">"Data"</A>
                     <A href="/lab">"Lab"</A>
+                    <A href="/trials">"Trials"</A>
+                    <A href="/leaderboard">"Leaderboard"</A>
                     <A href="/portfolio">"Portfolio"</A>
                     <A href="/risk">"Risk"</A>
                     <A href="/backtest">"Backtest"</A>
-                    <A href="/leaderboard">"Leaderboard"</A>
                     <A href="/audit">"Audit"</A>
                     <A href="/compliance">"Compliance"</A>
                 </nav>
@@ -89,6 +95,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/risk") view=risk_page::RiskPage />
                         <Route path=path!("/backtest") view=backtest_page::BacktestPage />
                         <Route path=path!("/leaderboard") view=leaderboard_page::LeaderboardPage />
+                        <Route path=path!("/trials") view=trials_page::TrialsPage />
                         <Route path=path!("/audit") view=audit_page::AuditPage />
                         <Route path=path!("/compliance") view=compliance_page::CompliancePage />
                         <Route path=path!("/bench") view=bench_page::BenchPage />

@@ -33,6 +33,8 @@ function results() {
 
 /** Ticks exactly the assets `ids` in the asset picker. */
 async function chooseAssets(ids) {
+  // locator.all() does not wait: let the app render the picker first.
+  await page.locator(".asset-picker input[type=checkbox]").first().waitFor();
   for (const box of await page.locator(".asset-picker input[type=checkbox]").all()) {
     const want = ids.includes(await box.getAttribute("value"));
     if ((await box.isChecked()) !== want) await box.click();

@@ -237,7 +237,7 @@ fn owner() -> Option<i64> {
 /// the record's client id (for [`state_of`]); an error when no account is
 /// known (signed out), since a record must belong to someone.
 pub fn record(action: &Action, run: &FinanceRun) -> Result<String, String> {
-    let owner = owner().ok_or("not recorded: sign in to record results")?;
+    let owner = owner().ok_or("sign in to record results")?;
     let id = client_id();
     let built = super::record::build(action, run, &id)?;
     let mut added = Ok(());
@@ -283,11 +283,13 @@ pub fn state_now(client_id: &str) -> RecordState {
         .unwrap_or(RecordState::Waiting)
 }
 
-/// Sends every record waiting under the signed-in account, oldest first,
-/// one at a time; stops at the first that cannot be answered now. Does
-/// nothing while a round runs or before the session knows the account.
+/// Sends every record waiting under the current account (the signed-in
+/// user, or before the server has answered, the last one who signed in
+/// here, whose refresh token this browser holds), oldest first, one at a
+/// time; stops at the first that cannot be answered now. Does nothing
+/// while a round runs or when no account is known.
 pub fn send_waiting() {
-    let Some(user) = USER.with(Cell::get) else {
+    let Some(user) = owner() else {
         return;
     };
     if SENDING.with(|s| s.replace(true)) {

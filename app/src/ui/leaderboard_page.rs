@@ -305,11 +305,11 @@ pub fn LeaderboardPage() -> impl IntoView {
                     <div class="grid">
                         <div class="field">
                             <label for="lb-source">"Source"</label>
-                            <input id="lb-source" prop:value=move || source.get() on:input=move |ev| source.set(event_target_value(&ev)) />
+                            <input id="lb-source" type="text" prop:value=move || source.get() on:input=move |ev| source.set(event_target_value(&ev)) />
                         </div>
                         <div class="field">
                             <label for="lb-symbol">"Dataset"</label>
-                            <input id="lb-symbol" prop:value=move || symbol.get() on:input=move |ev| symbol.set(event_target_value(&ev)) />
+                            <input id="lb-symbol" type="text" prop:value=move || symbol.get() on:input=move |ev| symbol.set(event_target_value(&ev)) />
                         </div>
                         <div class="field">
                             <label for="lb-metric">"Rank by"</label>
@@ -317,7 +317,7 @@ pub fn LeaderboardPage() -> impl IntoView {
                         </div>
                         <div class="field">
                             <label for="registry-name">"Register as"</label>
-                            <input id="registry-name" placeholder="model name (default: the catalog name)" prop:value=move || reg_name.get() on:input=move |ev| reg_name.set(event_target_value(&ev)) />
+                            <input id="registry-name" type="text" placeholder="model name (default: the catalog name)" prop:value=move || reg_name.get() on:input=move |ev| reg_name.set(event_target_value(&ev)) />
                         </div>
                     </div>
                     <div class="actions"><button type="submit" id="lb-load">"Show"</button></div>

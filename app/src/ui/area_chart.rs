@@ -8,8 +8,7 @@
 use leptos::prelude::*;
 
 use super::chart::{
-    merge_close_markers, nice_ticks, tick_label, Marker, Scale, BOTTOM, HEIGHT, LEFT, RIGHT, TOP,
-    WIDTH,
+    merge_close_markers, tick_label, Marker, Scale, BOTTOM, FRAME, HEIGHT, LEFT, RIGHT, TOP, WIDTH,
 };
 
 /// The data bounds of `points` with zero always inside the y range:
@@ -73,38 +72,9 @@ pub fn AreaChart(
         None => view! { <text x="180" y="110" class="chart-empty" text-anchor="middle">"No data"</text> }
             .into_any(),
         Some((x0, x1, y0, y1)) => {
-            let sx = Scale {
-                d0: x0,
-                d1: x1,
-                p0: LEFT,
-                p1: WIDTH - RIGHT,
-            };
-            let sy = Scale {
-                d0: y0,
-                d1: y1,
-                p0: HEIGHT - BOTTOM,
-                p1: TOP,
-            };
-            let x_ticks = nice_ticks(x0, x1, 5)
-                .into_iter()
-                .map(|t| {
-                    let x = sx.at(t);
-                    view! {
-                        <line x1=x x2=x y1=TOP y2=HEIGHT - BOTTOM class="grid" />
-                        <text x=x y=HEIGHT - BOTTOM + 14.0 class="tick" text-anchor="middle">{tick_label(t)}</text>
-                    }
-                })
-                .collect_view();
-            let y_ticks = nice_ticks(y0, y1, 4)
-                .into_iter()
-                .map(|t| {
-                    let y = sy.at(t);
-                    view! {
-                        <line x1=LEFT x2=WIDTH - RIGHT y1=y y2=y class="grid" />
-                        <text x=LEFT - 4.0 y=y + 4.0 class="tick" text-anchor="end">{tick_label(t)}</text>
-                    }
-                })
-                .collect_view();
+            let (sx, sy) = FRAME.scales(x0, x1, y0, y1);
+            let x_ticks = FRAME.x_grid(sx, tick_label);
+            let y_ticks = FRAME.y_grid(sy, (y0, y1), 4, tick_label);
             let marks = merge_close_markers(
                 markers
                     .iter()

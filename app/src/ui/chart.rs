@@ -88,6 +88,90 @@ impl Scale {
     }
 }
 
+/// A plot area inside an SVG view box: its size and margins.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Frame {
+    /// View box width.
+    pub width: f64,
+    /// View box height.
+    pub height: f64,
+    /// Left margin (y tick labels).
+    pub left: f64,
+    /// Right margin.
+    pub right: f64,
+    /// Top margin.
+    pub top: f64,
+    /// Bottom margin (x tick labels).
+    pub bottom: f64,
+}
+
+/// The frame of the line, area and histogram charts.
+pub(crate) const FRAME: Frame = Frame {
+    width: WIDTH,
+    height: HEIGHT,
+    left: LEFT,
+    right: RIGHT,
+    top: TOP,
+    bottom: BOTTOM,
+};
+
+impl Frame {
+    /// Scales that map the data box `x0..x1` by `y0..y1` onto the plot area.
+    pub fn scales(&self, x0: f64, x1: f64, y0: f64, y1: f64) -> (Scale, Scale) {
+        (
+            Scale {
+                d0: x0,
+                d1: x1,
+                p0: self.left,
+                p1: self.width - self.right,
+            },
+            Scale {
+                d0: y0,
+                d1: y1,
+                p0: self.height - self.bottom,
+                p1: self.top,
+            },
+        )
+    }
+
+    /// Full-height grid lines with `label`s at about five nice x ticks.
+    pub fn x_grid(&self, sx: Scale, label: fn(f64) -> String) -> impl IntoView {
+        let f = *self;
+        nice_ticks(sx.d0, sx.d1, 5)
+            .into_iter()
+            .map(move |t| {
+                let x = sx.at(t);
+                view! {
+                    <line x1=x x2=x y1=f.top y2=f.height - f.bottom class="grid" />
+                    <text x=x y=f.height - f.bottom + 14.0 class="tick" text-anchor="middle">{label(t)}</text>
+                }
+            })
+            .collect_view()
+    }
+
+    /// Full-width grid lines with `label`s at about `count` nice ticks
+    /// between `y0` and `y1`.
+    pub fn y_grid(
+        &self,
+        sy: Scale,
+        (y0, y1): (f64, f64),
+        count: usize,
+        label: fn(f64) -> String,
+    ) -> impl IntoView {
+        let f = *self;
+        nice_ticks(y0, y1, count)
+            .into_iter()
+            .map(move |t| {
+                let y = sy.at(t);
+                view! {
+                    <line x1=f.left x2=f.width - f.right y1=y y2=y class="grid" />
+                    <text x=f.left - 4.0 y=y + 4.0 class="tick" text-anchor="end">{label(t)}</text>
+                }
+            })
+            .collect_view()
+    }
+}
+
 fn bounds(series: &[Series]) -> Option<(f64, f64, f64, f64)> {
     let points = series
         .iter()
@@ -146,38 +230,9 @@ pub fn LineChart(
             return view! { <text x="180" y="110" class="chart-empty" text-anchor="middle">"No data"</text> }
                 .into_any();
         };
-        let sx = Scale {
-            d0: x0,
-            d1: x1,
-            p0: LEFT,
-            p1: WIDTH - RIGHT,
-        };
-        let sy = Scale {
-            d0: y0,
-            d1: y1,
-            p0: HEIGHT - BOTTOM,
-            p1: TOP,
-        };
-        let x_ticks = nice_ticks(x0, x1, 5)
-            .into_iter()
-            .map(|t| {
-                let x = sx.at(t);
-                view! {
-                    <line x1=x x2=x y1=TOP y2=HEIGHT - BOTTOM class="grid" />
-                    <text x=x y=HEIGHT - BOTTOM + 14.0 class="tick" text-anchor="middle">{tick_label(t)}</text>
-                }
-            })
-            .collect_view();
-        let y_ticks = nice_ticks(y0, y1, 4)
-            .into_iter()
-            .map(|t| {
-                let y = sy.at(t);
-                view! {
-                    <line x1=LEFT x2=WIDTH - RIGHT y1=y y2=y class="grid" />
-                    <text x=LEFT - 4.0 y=y + 4.0 class="tick" text-anchor="end">{tick_label(t)}</text>
-                }
-            })
-            .collect_view();
+        let (sx, sy) = FRAME.scales(x0, x1, y0, y1);
+        let x_ticks = FRAME.x_grid(sx, tick_label);
+        let y_ticks = FRAME.y_grid(sy, (y0, y1), 4, tick_label);
         let zero = (y0 < 0.0 && y1 > 0.0).then(|| {
             let y = sy.at(0.0);
             view! { <line x1=LEFT x2=WIDTH - RIGHT y1=y y2=y class="zero" /> }

@@ -9,7 +9,7 @@
 use leptos::prelude::*;
 
 use super::chart::{
-    merge_close_markers, nice_ticks, tick_label, Marker, Scale, BOTTOM, HEIGHT, LEFT, RIGHT, TOP,
+    merge_close_markers, nice_ticks, tick_label, Marker, BOTTOM, FRAME, HEIGHT, LEFT, RIGHT, TOP,
     WIDTH,
 };
 
@@ -102,18 +102,7 @@ pub fn Histogram(
         (Some(first), Some(last)) => {
             let (x0, x1) = (first.lo, last.hi.max(first.lo + 1e-9));
             let top = counted.iter().map(|b| b.count).max().unwrap_or(1).max(1) as f64;
-            let sx = Scale {
-                d0: x0,
-                d1: x1,
-                p0: LEFT,
-                p1: WIDTH - RIGHT,
-            };
-            let sy = Scale {
-                d0: 0.0,
-                d1: top * 1.05,
-                p0: HEIGHT - BOTTOM,
-                p1: TOP,
-            };
+            let (sx, sy) = FRAME.scales(x0, x1, 0.0, top * 1.05);
             let bars = counted
                 .iter()
                 .filter(|b| b.count > 0)
@@ -140,16 +129,7 @@ pub fn Histogram(
                     }
                 })
                 .collect_view();
-            let y_ticks = nice_ticks(0.0, top, 3)
-                .into_iter()
-                .map(|t| {
-                    let y = sy.at(t);
-                    view! {
-                        <line x1=LEFT x2=WIDTH - RIGHT y1=y y2=y class="grid" />
-                        <text x=LEFT - 4.0 y=y + 4.0 class="tick" text-anchor="end">{tick_label(t)}</text>
-                    }
-                })
-                .collect_view();
+            let y_ticks = FRAME.y_grid(sy, (0.0, top), 3, tick_label);
             let merged = merge_close_markers(
                 markers
                     .iter()

@@ -7,7 +7,7 @@
 
 use leptos::prelude::*;
 
-use super::chart::{nice_ticks, tick_label, Scale};
+use super::chart::{tick_label, Frame};
 
 const WIDTH: f64 = 360.0;
 const HEIGHT: f64 = 240.0;
@@ -15,6 +15,16 @@ const LEFT: f64 = 44.0;
 const RIGHT: f64 = 12.0;
 const TOP: f64 = 12.0;
 const BOTTOM: f64 = 32.0;
+
+/// The risk-return chart's frame (taller than the line charts').
+const FRAME: Frame = Frame {
+    width: WIDTH,
+    height: HEIGHT,
+    left: LEFT,
+    right: RIGHT,
+    top: TOP,
+    bottom: BOTTOM,
+};
 
 /// A labelled point.
 #[derive(Clone, Debug, PartialEq)]
@@ -74,38 +84,9 @@ pub fn RiskReturnChart(
             return view! { <text x="180" y="120" class="chart-empty" text-anchor="middle">"No data"</text> }
                 .into_any();
         };
-        let sx = Scale {
-            d0: x0,
-            d1: x1,
-            p0: LEFT,
-            p1: WIDTH - RIGHT,
-        };
-        let sy = Scale {
-            d0: y0,
-            d1: y1,
-            p0: HEIGHT - BOTTOM,
-            p1: TOP,
-        };
-        let x_ticks = nice_ticks(x0, x1, 5)
-            .into_iter()
-            .map(|t| {
-                let x = sx.at(t);
-                view! {
-                    <line x1=x x2=x y1=TOP y2=HEIGHT - BOTTOM class="grid" />
-                    <text x=x y=HEIGHT - BOTTOM + 14.0 class="tick" text-anchor="middle">{tick_label(t * 100.0)}</text>
-                }
-            })
-            .collect_view();
-        let y_ticks = nice_ticks(y0, y1, 4)
-            .into_iter()
-            .map(|t| {
-                let y = sy.at(t);
-                view! {
-                    <line x1=LEFT x2=WIDTH - RIGHT y1=y y2=y class="grid" />
-                    <text x=LEFT - 4.0 y=y + 4.0 class="tick" text-anchor="end">{tick_label(t * 100.0)}</text>
-                }
-            })
-            .collect_view();
+        let (sx, sy) = FRAME.scales(x0, x1, y0, y1);
+        let x_ticks = FRAME.x_grid(sx, |t| tick_label(t * 100.0));
+        let y_ticks = FRAME.y_grid(sy, (y0, y1), 4, |t| tick_label(t * 100.0));
         let d: String = curve
             .iter()
             .filter(|(x, y)| x.is_finite() && y.is_finite())

@@ -298,6 +298,25 @@ mod tests {
     }
 
     #[test]
+    fn a_plan_never_holds_a_trial() {
+        let models = two_classifiers();
+        let mut plan = recipe(&[&models[0]]).plan();
+        plan.steps.push(Step {
+            id: "nested".to_string(),
+            action: Action::RunTrial(recipe(&[&models[1]])),
+            inputs: Vec::new(),
+        });
+        let rules = crate::compliance::Rules::default_rules();
+        let ctx = ActionContext {
+            rules: &rules,
+            today: crate::pricing::dates::Date::parse("2026-11-23").unwrap(),
+        };
+        let error = plan.validate(&ctx).unwrap_err();
+        assert_eq!(error.step.as_deref(), Some("nested"));
+        assert_eq!(error.rule_id, "trial.action_not_allowed");
+    }
+
+    #[test]
     fn step_ids_keep_safe_characters_only() {
         assert_eq!(step_id("ridge_a1.0"), "ridge_a1_0");
         assert_eq!(step_id(&"x".repeat(80)).len(), MAX_ID_CHARS);

@@ -137,7 +137,10 @@ test("a rule-coach run stops by itself within every budget, with rounds on scree
 
   // Phone layout.
   const report = await layoutReport(page);
-  assert.ok(report.overflow <= 0, `page overflows by ${report.overflow} px`);
+  const wide = await page.evaluate(() =>
+    [...document.querySelectorAll("main *")].filter((el) => el.getBoundingClientRect().right > window.innerWidth + 0.5).slice(0, 5).map((el) => el.tagName + "." + el.className),
+  );
+  assert.ok(report.overflow <= 0, `page overflows by ${report.overflow} px: ${wide.join(", ")}`);
   assert.deepEqual(report.unlabelled, []);
   assert.deepEqual(report.small, []);
   assert.equal(report.inlineStyles, 0);

@@ -358,7 +358,10 @@ mod tests {
             finished_at: None,
         };
         let m = meters(&run);
-        assert_eq!(m.map(|m| m.key), ["rounds", "tokens", "wall", "models"]);
+        assert_eq!(
+            m.each_ref().map(|m| m.key),
+            ["rounds", "tokens", "wall", "models"]
+        );
         assert_eq!(m[0].fraction(), 0.5);
         assert_eq!(m[1].words(), "250 of 1000");
         assert_eq!(m[2].words(), "61 s of 60 s");

@@ -1,7 +1,8 @@
-// End-to-end test of the Leaderboard screen: two lab results recorded
-// through the API are ranked with buy-and-hold beside, one is registered
-// from its leaderboard row, the registry shows it active, and its export
-// downloads as JSON with the recorded metrics. The 360 px layout (tables
+// End-to-end test of the Leaderboard and Registry screens: two lab results
+// recorded through the API are ranked with buy-and-hold beside, one is
+// registered from its leaderboard row, the link opens it on /registry
+// where it is active, and its export downloads as JSON with the recorded
+// metrics. The 360 px layout (tables
 // scroll inside their card), labels, touch targets, no CSP errors. One
 // server for the suite, in local mode on a fresh data directory.
 // Run with MLTRAINER_SERVER_BIN and MLTRAINER_DIST set.
@@ -82,6 +83,21 @@ test("recorded results are ranked, registered from a row, and exported", { timeo
   await page.locator("#registry-name").fill("trend");
   await rows.nth(0).locator(".lb-register").click();
   await page.locator("#lb-message").getByText("Registered trend version 1").waitFor();
+
+  // Phone layout of the leaderboard: nothing overflows the page, every
+  // control is labelled and a touch target; wide tables scroll inside their card.
+  let report = await layoutReport(page);
+  assert.ok(report.overflow <= 0, `page overflows by ${report.overflow} px`);
+  assert.deepEqual(report.unlabelled, []);
+  assert.deepEqual(report.small, []);
+  assert.equal(report.inlineStyles, 0);
+  const scrolls = await page.locator(".lb-table").first().evaluate((t) => t.parentElement.scrollWidth > t.parentElement.clientWidth);
+  assert.ok(scrolls, "the leaderboard table scrolls inside its card at 360 px");
+
+  // The registry screen, from the link: the new version, active.
+  await page.locator("#lb-registry-link").click();
+  await page.waitForURL(/\/registry\?name=trend$/);
+  assert.equal(await page.locator('nav a[href="/registry"]').getAttribute("aria-current"), "page");
   const version = page.locator('#registry-versions tbody tr[data-version="1"]');
   await version.waitFor();
   assert.ok((await version.getAttribute("class") ?? "").includes("active"));
@@ -100,14 +116,13 @@ test("recorded results are ranked, registered from a row, and exported", { timeo
   assert.equal(exported.record.metrics.sharpe, 0.9);
   assert.equal(exported.record.metrics.buy_and_hold_cumulative_return, 0.25);
 
-  // Phone layout: nothing overflows the page, every control is labelled
-  // and a touch target; wide tables scroll inside their card.
-  const report = await layoutReport(page);
-  assert.ok(report.overflow <= 0, `page overflows by ${report.overflow} px`);
+  // Phone layout of the registry, and a reload keeps the open name.
+  report = await layoutReport(page);
+  assert.ok(report.overflow <= 0, `registry overflows by ${report.overflow} px`);
   assert.deepEqual(report.unlabelled, []);
   assert.deepEqual(report.small, []);
   assert.equal(report.inlineStyles, 0);
-  const scrolls = await page.locator(".lb-table").first().evaluate((t) => t.parentElement.scrollWidth > t.parentElement.clientWidth);
-  assert.ok(scrolls, "the leaderboard table scrolls inside its card at 360 px");
+  await page.reload();
+  await version.waitFor();
   assert.deepEqual(session.problems, []);
 });

@@ -387,6 +387,16 @@ async fn anthropic_answers_stream_with_checked_tool_calls_and_the_key_never_leak
         tools.contains(&"run_lab") && tools.contains(&"price_option"),
         "{tools:?}"
     );
+    // "Run as a trial" is offered too, with its recipe's fields.
+    let run_trial = sent[0].body["tools"]
+        .as_array()
+        .and_then(|t| t.iter().find(|t| t["name"] == "run_trial"))
+        .unwrap_or_else(|| panic!("run_trial missing from {tools:?}"));
+    let required = run_trial["input_schema"]["required"].to_string();
+    assert!(
+        required.contains("symbol") && required.contains("models"),
+        "{run_trial}"
+    );
 
     // An error event after HTTP 200: shown as an error, stored incomplete.
     let (code, second_body, frames) = ask(&api, Some(conversation), "and then?").await;

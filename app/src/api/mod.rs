@@ -6,6 +6,7 @@
 //! tokens are handled here (see `tokens` for where they live and why), so
 //! screens only call these functions and show the result.
 
+mod autonomous;
 mod chat;
 mod client;
 mod error;
@@ -17,6 +18,7 @@ mod tokens;
 mod transport;
 mod trials;
 
+pub use autonomous::{autonomous_run, autonomous_runs, start_autonomous, stop_autonomous};
 pub use chat::{
     chat, coach_status, conversation, conversations, export_conversation, import_history,
     post_result_message, prune, search, search_url, ExportFormat, StreamEnd,

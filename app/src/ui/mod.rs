@@ -5,6 +5,8 @@
 
 mod area_chart;
 mod audit_page;
+mod autonomous_model;
+mod autonomous_page;
 mod backtest_page;
 mod bar_chart;
 mod bench_page;
@@ -26,6 +28,7 @@ mod mc_card;
 mod option_inputs;
 mod portfolio_page;
 mod pricing_page;
+mod registry_page;
 mod risk_page;
 mod run_badges;
 mod runner;
@@ -75,6 +78,7 @@ pub fn App() -> impl IntoView {
                     <A href="/lab">"Lab"</A>
                     <A href="/trials">"Trials"</A>
                     <A href="/leaderboard">"Leaderboard"</A>
+                    <A href="/registry">"Registry"</A>
                     <A href="/portfolio">"Portfolio"</A>
                     <A href="/risk">"Risk"</A>
                     <A href="/backtest">"Backtest"</A>
@@ -96,6 +100,8 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/backtest") view=backtest_page::BacktestPage />
                         <Route path=path!("/leaderboard") view=leaderboard_page::LeaderboardPage />
                         <Route path=path!("/trials") view=trials_page::TrialsPage />
+                        <Route path=path!("/autonomous") view=autonomous_page::AutonomousPage />
+                        <Route path=path!("/registry") view=registry_page::RegistryPage />
                         <Route path=path!("/audit") view=audit_page::AuditPage />
                         <Route path=path!("/compliance") view=compliance_page::CompliancePage />
                         <Route path=path!("/bench") view=bench_page::BenchPage />

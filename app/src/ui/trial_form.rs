@@ -4,8 +4,8 @@
 //! [`Plan`] from the form's values, naming the field when one is wrong;
 //! the server validates it again and has the last word.
 
-use shared::actions::{Action, FetchData, LabTarget, ModelScope, RunLab};
-use shared::trial::{Plan, Step, MAX_CONCURRENT, MAX_ID_CHARS, MAX_STEPS};
+use shared::actions::{step_id, Action, FetchData, LabTarget, ModelScope, RunLab};
+use shared::trial::{Plan, Step, MAX_CONCURRENT, MAX_STEPS};
 
 /// The form's values.
 #[derive(Clone, Debug, PartialEq)]
@@ -24,21 +24,6 @@ pub struct PlanForm {
     pub max_concurrent: String,
     /// The seed, as typed.
     pub seed: String,
-}
-
-/// The step id for a catalog name: letters, digits, `-` and `_` kept,
-/// anything else `_`, at most [`MAX_ID_CHARS`] characters.
-pub fn step_id(name: &str) -> String {
-    name.chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .take(MAX_ID_CHARS)
-        .collect()
 }
 
 /// Builds the plan, or says which field is wrong and what is allowed.

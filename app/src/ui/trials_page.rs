@@ -113,6 +113,10 @@ pub fn TrialsPage() -> impl IntoView {
     let navigate = use_navigate();
     view! {
         <SessionGate what="Trials" />
+        <p class="card auto-link">
+            <a href="/autonomous" id="autonomous-link">"Autonomous loop →"</a>
+            <span class="muted">" the coach proposes, trials run, results go back, until the goal is met or the budget is spent"</span>
+        </p>
         <StartCard on_started=move |id| {
             reload_list();
             navigate(&format!("/trials?id={id}"), NavigateOptions::default());

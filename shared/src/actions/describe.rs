@@ -82,6 +82,23 @@ pub fn describe(action: &Action) -> String {
         Action::OptimisePortfolio(p) => describe_portfolio(p),
         Action::RiskReport(r) => describe_risk(r),
         Action::Backtest(b) => describe_backtest(b),
+        Action::RunTrial(t) => {
+            let target = match t.target {
+                LabTarget::Direction => "direction",
+                LabTarget::Return => "return",
+            };
+            format!(
+                "Run {} models ({}) on {} ({}) as a background trial \"{}\": {}-day {target}, \
+                 walk-forward, seed {}",
+                t.models.len(),
+                t.models.join(", "),
+                t.symbol,
+                t.source,
+                t.trial_name(),
+                t.horizon,
+                t.seed
+            )
+        }
     }
 }
 

@@ -27,6 +27,7 @@ mod schema_check;
 mod text;
 mod tool_call;
 mod tools;
+mod trial;
 mod validate;
 
 pub use describe::describe;
@@ -40,6 +41,7 @@ pub use models::{default_model, models_for};
 pub use text::parse_text;
 pub use tool_call::parse_tool_call;
 pub use tools::{action_list_text, tool_specs, ToolSpec};
+pub use trial::{step_id, RunTrial, TRIAL_DATA_STEP, TRIAL_MODELS_MAX};
 pub use validate::validate;
 
 /// What validation needs from outside: the compliance rules in force and
@@ -63,6 +65,7 @@ impl Action {
             Action::OptimisePortfolio(_) => "optimise_portfolio",
             Action::RiskReport(_) => "risk_report",
             Action::Backtest(_) => "backtest",
+            Action::RunTrial(_) => "run_trial",
         }
     }
 }
@@ -86,6 +89,8 @@ pub enum Action {
     RiskReport(Box<RiskReport>),
     /// Backtest a technical rule against buy-and-hold.
     Backtest(Box<Backtest>),
+    /// Several catalog models on one dataset as a background trial.
+    RunTrial(RunTrial),
 }
 
 /// `fetch_data`: one series from an approved source.

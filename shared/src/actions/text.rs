@@ -38,7 +38,7 @@ use super::tools::TOOLS;
 use super::validate::{check_bound, refuse, INVALID_INPUT, OUT_OF_RANGE};
 use super::{
     describe, validate, Action, ActionContext, ExerciseStyle, FetchData, LabTarget, ModelScope,
-    OptionRight, PriceOption, ProposedAction, Refusal, RunLab, SetGoal, WindowKind,
+    OptionRight, PriceOption, ProposedAction, Refusal, RunLab, RunTrial, SetGoal, WindowKind,
 };
 use crate::data::bundled;
 use crate::models::{Family, Task};
@@ -638,6 +638,16 @@ const GOAL_PHRASES: [&str; 9] = [
     "set_goal",
 ];
 
+/// Words that ask for models to run as a background trial ("run these
+/// as a trial").
+const TRIAL_PHRASES: [&str; 5] = [
+    "as a trial",
+    "in a trial",
+    "as a background trial",
+    "in the background",
+    "as one trial",
+];
+
 /// One sentence as a request, if it is one.
 fn parse_sentence(ctx: &ActionContext, sentence: &str) -> Option<Result<Action, Refusal>> {
     let low = sentence.to_ascii_lowercase();
@@ -656,6 +666,10 @@ fn parse_sentence(ctx: &ActionContext, sentence: &str) -> Option<Result<Action, 
         Some(("price_option", 0))
     } else if let Some(tool) = finance::tool_for(&low, &tokens) {
         Some((tool, 0))
+    } else if word("run_trial")
+        || (TRIAL_PHRASES.iter().any(|p| has(&low, p)) && lab_models(&low, &tokens).is_some())
+    {
+        Some(("run_trial", 0))
     } else if any(&LAB_VERBS) && (lab_models(&low, &tokens).is_some() || word("run_lab")) {
         Some(("run_lab", 0))
     } else if any(&FETCH_VERBS)
@@ -677,6 +691,7 @@ fn parse_sentence(ctx: &ActionContext, sentence: &str) -> Option<Result<Action, 
         "set_goal" => Ok(goal(sentence, &low, goal_at)),
         "price_option" => price(&tokens, &low).map(Action::PriceOption),
         "run_lab" => lab(ctx, &low, &tokens).map(Action::RunLab),
+        "run_trial" => trial(ctx, &low, &tokens).map(Action::RunTrial),
         "optimise_portfolio" => {
             finance::portfolio(&low, &tokens).map(|p| Action::OptimisePortfolio(Box::new(p)))
         }
@@ -805,23 +820,24 @@ enum Models {
     Family(Family, bool),
 }
 
+/// Whether `name` (a lower-case token) looks like a catalog name: words
+/// joined by `_` starting with a catalog prefix, not a tool or a family.
+fn model_like(name: &str) -> bool {
+    name.contains('_')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        && name
+            .split('_')
+            .next()
+            .is_some_and(|head| model_prefixes().contains(&head))
+        && !TOOLS.iter().any(|t| t.name == name)
+        && models::family(name).is_none()
+}
+
 fn lab_models(low: &str, tokens: &[Token]) -> Option<Models> {
-    let tool_names: Vec<&str> = TOOLS.iter().map(|t| t.name).collect();
-    for token in tokens {
-        let name = token.low.as_str();
-        let model_like = name.contains('_')
-            && name
-                .chars()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
-            && name
-                .split('_')
-                .next()
-                .is_some_and(|head| model_prefixes().contains(&head))
-            && !tool_names.contains(&name)
-            && models::family(name).is_none();
-        if model_like {
-            return Some(Models::Name(name.to_string()));
-        }
+    if let Some(token) = tokens.iter().find(|t| model_like(&t.low)) {
+        return Some(Models::Name(token.low.clone()));
     }
     if has(low, "catalog")
         || [
@@ -842,6 +858,32 @@ fn lab_models(low: &str, tokens: &[Token]) -> Option<Models> {
             .iter()
             .any(|w| has(low, w));
     Some(Models::Family(family, whole))
+}
+
+/// A trial of the models the sentence names: every catalog-like name in
+/// it, else the family or catalog `lab` would run; the dataset, target,
+/// horizon and seed as `lab` reads them.
+fn trial(ctx: &ActionContext, low: &str, tokens: &[Token]) -> Result<RunTrial, Refusal> {
+    let lab = lab(ctx, low, tokens).map_err(|refusal| Refusal {
+        tool: "run_trial".to_string(),
+        ..refusal
+    })?;
+    let mut named: Vec<String> = Vec::new();
+    for token in tokens.iter().filter(|t| model_like(&t.low)) {
+        if !named.contains(&token.low) {
+            named.push(token.low.clone());
+        }
+    }
+    let models = if named.len() > 1 { named } else { lab.models() };
+    Ok(RunTrial {
+        name: None,
+        source: lab.source,
+        symbol: lab.symbol,
+        target: lab.target,
+        horizon: lab.horizon,
+        models,
+        seed: lab.seed,
+    })
 }
 
 fn lab(ctx: &ActionContext, low: &str, tokens: &[Token]) -> Result<RunLab, Refusal> {
@@ -1180,6 +1222,39 @@ mod tests {
             Action::RunLab(run) => run,
             other => panic!("{text}: {other:?}"),
         }
+    }
+
+    #[test]
+    fn trial_requests_name_their_models() {
+        let Action::RunTrial(trial) = one(
+            "Run random_forest_clf_100_sqrt and random_forest_clf_200_sqrt on sp500 as a trial, seed 9",
+        ) else {
+            panic!("not a trial")
+        };
+        assert_eq!(
+            trial.models,
+            vec!["random_forest_clf_100_sqrt", "random_forest_clf_200_sqrt"]
+        );
+        assert_eq!((trial.symbol.as_str(), trial.seed), ("sp500", 9));
+        assert_eq!(trial.plan().steps.len(), 3);
+        // A family asked for as a trial: its entries for the target.
+        let Action::RunTrial(trial) = one("run all gradient boosting models on nasdaq in a trial")
+        else {
+            panic!("not a trial")
+        };
+        assert!(trial.models.len() > 1, "{trial:?}");
+        assert!(trial
+            .models
+            .iter()
+            .all(|m| m.starts_with("gradient_boosting")));
+        // Without the trial words it stays a lab run.
+        assert!(matches!(
+            one("Run random_forest_clf_100_sqrt on sp500"),
+            Action::RunLab(_)
+        ));
+        // The whole catalog is too many for one trial: refused, naming the field.
+        let (tool, field, _) = refused("run the whole catalog on sp500 as a trial");
+        assert_eq!((tool.as_str(), field.as_str()), ("run_trial", "models"));
     }
 
     #[test]

@@ -13,7 +13,8 @@ use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
 use super::{
-    Action, Backtest, FetchData, OptimisePortfolio, PriceOption, RiskReport, RunLab, SetGoal,
+    Action, Backtest, FetchData, OptimisePortfolio, PriceOption, RiskReport, RunLab, RunTrial,
+    SetGoal,
 };
 
 /// A tool offered to an LLM.
@@ -56,7 +57,7 @@ fn parse<T: DeserializeOwned>(
 }
 
 /// Every tool, one per [`Action`] variant (a test checks the two agree).
-pub(crate) const TOOLS: [Tool; 7] = [
+pub(crate) const TOOLS: [Tool; 8] = [
     Tool {
         name: "fetch_data",
         schema: schema::<FetchData>,
@@ -91,6 +92,11 @@ pub(crate) const TOOLS: [Tool; 7] = [
         name: "backtest",
         schema: schema::<Backtest>,
         parse: |v| parse(v, |b| Action::Backtest(Box::new(b))),
+    },
+    Tool {
+        name: "run_trial",
+        schema: schema::<RunTrial>,
+        parse: |v| parse(v, Action::RunTrial),
     },
 ];
 
@@ -221,6 +227,7 @@ mod tests {
             json!({"assets": ["sp500", "nasdaq"], "method": "min_variance"}),
             json!({"assets": ["sp500"], "confidence": 0.99}),
             json!({"symbol": "sp500", "rule": "ma_crossover", "fast": 50, "slow": 200}),
+            json!({"symbol": "sp500", "models": ["random_forest_clf_100_sqrt"]}),
         ];
         assert_eq!(specs.len(), examples.len());
         for (spec, example) in specs.iter().zip(examples) {

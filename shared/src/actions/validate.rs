@@ -10,6 +10,7 @@ use serde_json::Value;
 use super::finance_check::{validate_backtest, validate_portfolio, validate_risk};
 use super::models::{self, close_names};
 use super::schema_check::cut;
+use super::trial::validate_trial;
 use super::{Action, ActionContext, FetchData, ModelScope, PriceOption, Refusal, RunLab, SetGoal};
 use crate::compliance::{check_data_request, check_goal, Verdict};
 use crate::models::ModelError;
@@ -97,6 +98,7 @@ pub fn validate(ctx: &ActionContext, action: &Action) -> Result<Verdict, Refusal
         Action::OptimisePortfolio(portfolio) => validate_portfolio(ctx, portfolio),
         Action::RiskReport(report) => validate_risk(ctx, report),
         Action::Backtest(backtest) => validate_backtest(ctx, backtest),
+        Action::RunTrial(trial) => validate_trial(ctx, trial),
     }
 }
 

@@ -36,7 +36,7 @@ pub struct CoachReply {
 
 /// Example requests shown in help; a test checks each one parses into an
 /// action.
-pub const EXAMPLES: [&str; 8] = [
+pub const EXAMPLES: [&str; 9] = [
     "Train a random forest on the S&P 500",
     "Compare all gradient boosting models on NASDAQ with a 5-day horizon",
     "Price a 3-month 105 call on 100 at 20% vol",
@@ -45,6 +45,7 @@ pub const EXAMPLES: [&str; 8] = [
     "Optimise a minimum variance portfolio of sp500, nasdaq and wti",
     "Risk report on the S&P 500 at 99%",
     "Backtest a 50/200 moving average crossover on sp500 with 5 bps costs",
+    "Run random_forest_clf_100_sqrt and logistic_l2_c_1 on sp500 as a trial",
 ];
 
 /// Answers `message`.

@@ -181,18 +181,28 @@ impl Plan {
 
     /// Checks the plan's shape (name, limits, ids, inputs, no cycle) and
     /// every action against `ctx`; `set_goal` is refused (a goal is set by
-    /// the user, not by a background step).
+    /// the user, not by a background step), and so is `run_trial` (no
+    /// trial inside a trial).
     pub fn validate(&self, ctx: &ActionContext) -> Result<ValidPlan, PlanError> {
         let valid = self.check_graph()?;
         for (index, step) in self.steps.iter().enumerate() {
-            if let Action::SetGoal(_) = step.action {
+            let not_allowed = match step.action {
+                Action::SetGoal(_) => Some(
+                    "set_goal cannot run as a trial step: set the goal yourself, then start the trial",
+                ),
+                Action::RunTrial(_) => Some(
+                    "run_trial cannot run as a trial step: a trial does not start other trials; \
+                     put its models in this plan instead",
+                ),
+                _ => None,
+            };
+            if let Some(reason) = not_allowed {
                 return Err(PlanError::step(
                     index,
                     &step.id,
                     "action",
                     "trial.action_not_allowed",
-                    "set_goal cannot run as a trial step: set the goal yourself, then start the trial"
-                        .to_string(),
+                    reason.to_string(),
                 ));
             }
             if let Err(refusal) = validate(ctx, &step.action) {

@@ -2,7 +2,9 @@
 //! verdict and a Run button; refusals as cards without one. Run executes
 //! the action where it runs today (the lab session, `shared::pricing`, the
 //! gateway's data route, the goal route, the portfolio, risk and backtest
-//! libraries on data fetched through the gateway: see [`super::finance`]),
+//! libraries on data fetched through the gateway: see [`super::finance`];
+//! a `run_trial` starts its plan on the server's trials API and links to
+//! the trial),
 //! shows progress, then the result, and posts a short result message into
 //! the conversation.
 
@@ -17,7 +19,7 @@ use shared::pricing::{valuation, Model};
 use super::finance;
 use super::words::{
     backtest_words, data_words, goal_words, lab_words, portfolio_words, price_words, risk_words,
-    LabSummary,
+    trial_words, LabSummary,
 };
 use crate::api;
 use crate::finance::{self as run_path, Stage};
@@ -107,6 +109,8 @@ pub fn ActionCard(
     let state = RwSignal::new(CardState::Idle);
     let chart = RwSignal::new(None::<Box<ModelReport>>);
     let outcome = RwSignal::new(None::<FinanceOutcome>);
+    // The trial a `run_trial` card started, for its link.
+    let trial_id = RwSignal::new(None::<i64>);
     let runner = StoredValue::new_local(LabRunner::default());
     on_cleanup(move || {
         runner.try_with_value(LabRunner::cancel);
@@ -339,6 +343,22 @@ pub fn ActionCard(
                     },
                 );
             }
+            Action::RunTrial(trial) => {
+                state.set(running("Starting the trial on the server…".into()));
+                let plan = trial.plan();
+                spawn_local(async move {
+                    match api::start_trial(&plan).await {
+                        Ok(summary) => {
+                            trial_id.set(Some(summary.id));
+                            finish(
+                                trial_words(summary.id, &summary.name, summary.steps_total),
+                                None,
+                            );
+                        }
+                        Err(error) => state.set(CardState::Failed(error.message())),
+                    }
+                });
+            }
             Action::SetGoal(goal) => {
                 state.set(running("Saving the goal…".into()));
                 let request = goal.goal_request();
@@ -439,6 +459,9 @@ pub fn ActionCard(
                 </button>
             })}
             {status}
+            {move || trial_id.get().map(|id| view! {
+                <p><a class="action-trial-link" href=format!("/trials?id={id}")>{format!("Open trial #{id}")}</a></p>
+            })}
             {outcome_view}
             {chart_view}
         </article>

@@ -133,6 +133,15 @@ pub fn data_words(p: &Provenance) -> String {
     )
 }
 
+/// e.g. "Started trial #7 \"2 models on sp500\" (3 steps) in the
+/// background; follow it on the Trials screen".
+pub fn trial_words(id: i64, name: &str, steps: usize) -> String {
+    format!(
+        "Started trial #{id} \"{name}\" ({steps} steps) in the background; follow it on the \
+         Trials screen"
+    )
+}
+
 /// e.g. "Goal set: \"Beat buy-and-hold\" (allowed: passed goal.length)".
 pub fn goal_words(text: &str, rule_id: &str, reason: &str) -> String {
     format!("Goal set: \"{text}\" ({rule_id}: {reason})")
@@ -299,6 +308,15 @@ pub fn backtest_words(
 mod tests {
     use super::*;
     use shared::pricing::Greeks;
+
+    #[test]
+    fn trials_say_where_to_follow_them() {
+        assert_eq!(
+            trial_words(7, "2 models on sp500", 3),
+            "Started trial #7 \"2 models on sp500\" (3 steps) in the background; follow it on \
+             the Trials screen"
+        );
+    }
 
     #[test]
     fn portfolios_read_as_in_the_brief() {

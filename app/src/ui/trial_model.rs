@@ -235,6 +235,7 @@ mod tests {
                 last_seq: events.last().map_or(0, |e| e.seq),
                 created_at: "2026-01-01T00:00:00Z".into(),
                 finished_at: None,
+                host: Default::default(),
             },
             plan,
             steps: vec![step("data", "fetch_data"), step("m1", "run_lab")],

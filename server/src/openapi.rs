@@ -386,7 +386,7 @@ pub const ROUTES: &[RouteDoc] = &[
         Writer,
         Some("StepReport"),
         (200, "LeaseAnswer"),
-        &["not_found", "trial_taken_over", "trial_finished", "step_conflict", "output_mismatch", "forbidden"],
+        &["not_found", "invalid_report", "trial_taken_over", "trial_finished", "step_conflict", "output_mismatch", "forbidden"],
     ),
     route(
         "post",

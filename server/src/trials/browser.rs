@@ -85,13 +85,18 @@ fn restore(
     Ok((trial, events))
 }
 
+/// 422 `invalid_report`: the report itself is wrong.
+fn invalid_report(detail: String) -> Problem {
+    Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_report", detail)
+}
+
 /// A report the scheduler refused, as an answer: an unknown step or a bad
-/// fraction is the request's fault (422), a step in the wrong state a
+/// fraction is the report's fault (422 `invalid_report`), a step in the wrong state a
 /// conflict with the record (409 `step_conflict`).
 fn refused(error: SchedulerError) -> Problem {
     match error {
         SchedulerError::UnknownStep(_) | SchedulerError::BadFraction { .. } => {
-            Problem::invalid(error.to_string())
+            invalid_report(error.to_string())
         }
         SchedulerError::NotReady(_) | SchedulerError::NotRunning { .. } => {
             Problem::new(StatusCode::CONFLICT, "step_conflict", error.to_string())
@@ -130,7 +135,7 @@ fn check_text(report: &StepReport) -> Result<(), Problem> {
     };
     let chars = text.chars().count();
     if chars > MAX_REPORT_TEXT {
-        return Err(Problem::invalid(format!(
+        return Err(invalid_report(format!(
             "{field}: at most {MAX_REPORT_TEXT} characters, not {chars}"
         )));
     }

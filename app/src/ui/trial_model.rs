@@ -135,8 +135,15 @@ impl TrialView {
             EventKind::TrialFinished { outcome } => {
                 self.detail.trial.status = TrialStatus::finished(*outcome);
             }
-            EventKind::TrialStarted { .. } | EventKind::TrialResumed { .. } => {}
-            EventKind::StepProgress { .. } => {}
+            EventKind::TrialResumed { rerun } => {
+                // Only the server resumes a trial (a browser's, once it
+                // took it over); steps that were running run again.
+                self.detail.trial.host = shared::api::TrialHost::Server;
+                for step in rerun {
+                    set(self, step, StepStatus::Pending);
+                }
+            }
+            EventKind::TrialStarted { .. } | EventKind::StepProgress { .. } => {}
         }
         self.detail.trial.steps_done = self
             .detail

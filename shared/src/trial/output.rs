@@ -3,7 +3,7 @@
 //! seed give the same summaries, outputs and results wherever it runs:
 //! [`fetch_output`], [`lab_output`] (with [`lab_entries`] and
 //! [`lab_dataset`] to set the run up), [`price_output`] and
-//! [`finance_output`].
+//! [`finance_output`] (or [`finance_outcome_output`]).
 //!
 //! Pure: the hosts fetch the data and run the models; this only shapes
 //! what they report.
@@ -159,9 +159,19 @@ pub fn price_output(option: &PriceOption) -> Result<StepOutput, String> {
 /// order of the action's data requests.
 pub fn finance_output(action: &Action, series: &[Series]) -> Result<StepOutput, String> {
     let outcome = crate::execute::run(action, series)?;
-    let output = serde_json::to_value(&outcome).map_err(|e| e.to_string())?;
+    finance_outcome_output(action, &outcome, series.len())
+}
+
+/// A finance step's output from an `outcome` already computed (by the
+/// browser's finance worker) on `series` series.
+pub fn finance_outcome_output(
+    action: &Action,
+    outcome: &crate::execute::FinanceOutcome,
+    series: usize,
+) -> Result<StepOutput, String> {
+    let output = serde_json::to_value(outcome).map_err(|e| e.to_string())?;
     Ok(StepOutput {
-        summary: json!({ "kind": action.tool_name(), "series": series.len() }),
+        summary: json!({ "kind": action.tool_name(), "series": series }),
         output,
         results: Vec::new(),
     })

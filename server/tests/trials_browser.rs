@@ -112,7 +112,10 @@ async fn wait_for(api: &Api, id: i64, done: impl Fn(&Value) -> bool) -> Value {
         if done(&detail) {
             return detail;
         }
-        assert!(Instant::now() < deadline, "trial {id} never got there: {detail}");
+        assert!(
+            Instant::now() < deadline,
+            "trial {id} never got there: {detail}"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
@@ -273,7 +276,10 @@ async fn browser_reports_are_checked_stored_once_and_sent_to_the_socket() {
     let starts = audit(&ann, "trial.start").await;
     assert_eq!(starts[0]["host"], "browser");
     assert_eq!(audit(&ann, "trial.end").await.len(), 1);
-    assert!(!audit(&ann, "data.fetch").await.is_empty(), "the check went through the gateway");
+    assert!(
+        !audit(&ann, "data.fetch").await.is_empty(),
+        "the check went through the gateway"
+    );
     s.server.stop();
 }
 

@@ -18,7 +18,11 @@ pub async fn start_trial_in_browser(plan: &Plan) -> Result<TrialSummary, ApiErro
 
 /// `POST /api/trials/{id}/steps/{step}`: reports on a step of a trial
 /// this browser runs (409 `trial_taken_over` once the server runs it).
-pub async fn report_step(id: i64, step: &str, report: &StepReport) -> Result<LeaseAnswer, ApiError> {
+pub async fn report_step(
+    id: i64,
+    step: &str,
+    report: &StepReport,
+) -> Result<LeaseAnswer, ApiError> {
     call(Method::Post, &step_url(id, step), Some(report)).await
 }
 

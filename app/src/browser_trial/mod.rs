@@ -144,7 +144,10 @@ impl Runner {
 }
 
 fn log_refusal(id: i64, error: &ApiError) {
-    leptos::logging::warn!("trial {id} stops running in this browser: {}", error.message());
+    leptos::logging::warn!(
+        "trial {id} stops running in this browser: {}",
+        error.message()
+    );
 }
 
 /// The time between heartbeats: a third of the lease, from 0.3 to 1 s, so

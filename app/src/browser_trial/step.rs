@@ -112,7 +112,10 @@ impl Drop for Terminate {
 /// Model outcomes of one lab run, in the order run, with the dataset's rows.
 type LabOutcomes = (usize, Vec<(String, Result<ModelReport, String>)>);
 
-async fn lab_in_worker(request: &LabRequest, progress: Progress<'_>) -> Result<LabOutcomes, String> {
+async fn lab_in_worker(
+    request: &LabRequest,
+    progress: Progress<'_>,
+) -> Result<LabOutcomes, String> {
     let runner = LabRunner::default();
     let _terminate = Terminate(runner.clone());
     let (send, mut receive) = mpsc::unbounded();

@@ -333,9 +333,8 @@ pub async fn take_over(
             }
             audit::append(
                 tx,
-                &AuditEvent::new(Some(user_id), &user.username, "trial.takeover").detail(
-                    serde_json::json!({ "trial_id": trial_id, "reason": why.as_str() }),
-                ),
+                &AuditEvent::new(Some(user_id), &user.username, "trial.takeover")
+                    .detail(serde_json::json!({ "trial_id": trial_id, "reason": why.as_str() })),
             )?;
             Ok::<_, Problem>(true)
         })

@@ -711,7 +711,10 @@ mod tests {
         let mut copy = restored(&live);
         assert!(copy.is_cancelled() && copy.ready().is_empty());
         let events = copy.succeeded("a", serde_json::json!("late")).unwrap();
-        assert_eq!(events, live.succeeded("a", serde_json::json!("late")).unwrap());
+        assert_eq!(
+            events,
+            live.succeeded("a", serde_json::json!("late")).unwrap()
+        );
         assert_eq!(copy.outcome(), Some(TrialOutcome::Cancelled));
         assert!(matches!(
             TrialState::restore(

@@ -255,6 +255,31 @@ mod tests {
     }
 
     #[test]
+    fn a_takeover_puts_the_rerun_steps_back_and_the_trial_on_the_server() {
+        let mut d = detail(vec![
+            ev(1, EventKind::TrialStarted { steps: 2 }),
+            ev(
+                2,
+                EventKind::StepStarted {
+                    step: "data".into(),
+                },
+            ),
+        ]);
+        d.trial.host = shared::api::TrialHost::Browser;
+        d.steps[0].status = StepStatus::Running;
+        let mut view = TrialView::new(d);
+        let resumed = ev(
+            3,
+            EventKind::TrialResumed {
+                rerun: vec!["data".into()],
+            },
+        );
+        assert_eq!(view.apply(&resumed), Applied::Added);
+        assert_eq!(view.detail.steps[0].status, StepStatus::Pending);
+        assert_eq!(view.detail.trial.host, shared::api::TrialHost::Server);
+    }
+
+    #[test]
     fn events_apply_once_in_order_and_gaps_are_reported() {
         let mut view = TrialView::new(detail(vec![ev(1, EventKind::TrialStarted { steps: 2 })]));
         assert_eq!(view.last_seq, 1);

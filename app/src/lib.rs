@@ -6,6 +6,7 @@
 
 pub mod api;
 pub mod bench;
+pub mod browser_trial;
 pub mod clock;
 pub mod finance;
 pub mod lab;

@@ -39,6 +39,9 @@ pub const ENV_DAILY_TOKEN_BUDGET: &str = "MLTRAINER_DAILY_TOKEN_BUDGET";
 pub const ENV_PRUNE_AFTER_DAYS: &str = "MLTRAINER_PRUNE_AFTER_DAYS";
 /// Environment variable: trial steps run at once on the server (1 to 64).
 pub const ENV_TRIAL_WORKERS: &str = "MLTRAINER_TRIAL_WORKERS";
+/// Environment variable: seconds a browser running a trial keeps it
+/// without reporting before the server takes it over (1 to 3600).
+pub const ENV_BROWSER_LEASE_SECS: &str = "MLTRAINER_BROWSER_LEASE_SECS";
 /// Environment variable: the URL POSTed a Slack-compatible `{"text"}` when
 /// a trial ends (http or https; optional).
 pub const ENV_WEBHOOK_URL: &str = "MLTRAINER_WEBHOOK_URL";
@@ -102,6 +105,8 @@ Environment:
                             (with none configured, the built-in rule coach answers)
   MLTRAINER_DAILY_TOKEN_BUDGET  coach tokens per user per UTC day [default: 200000]
   MLTRAINER_TRIAL_WORKERS   trial steps run at once by the server [default: 2, at most 64]
+  MLTRAINER_BROWSER_LEASE_SECS  a browser's trial passes to the server after this
+                            many seconds without a report [default: 30, at most 3600]
   MLTRAINER_WEBHOOK_URL     http(s) URL sent a Slack-compatible message when a trial ends (never logged)
   MLTRAINER_WS_BUFFER       live events buffered per user before a slow socket resyncs [default: 256]
   MLTRAINER_WS_PER_USER     WebSockets open at once per user [default: 16]
@@ -141,6 +146,8 @@ pub struct Config {
     pub prune_after_days: Option<u32>,
     /// Trial steps run at once by the headless runner.
     pub trial_workers: usize,
+    /// Seconds a browser's trial lease lasts from each report.
+    pub browser_lease_secs: u64,
     /// Where to POST a message when a trial ends, if anywhere.
     pub webhook_url: Option<crate::trials::webhook::WebhookUrl>,
     /// The live-updates hub's limits.
@@ -173,6 +180,7 @@ impl Default for Config {
             coach: crate::coach::CoachSettings::default(),
             prune_after_days: None,
             trial_workers: crate::trials::DEFAULT_WORKERS,
+            browser_lease_secs: crate::trials::browser::DEFAULT_LEASE_SECS,
             webhook_url: None,
             live: crate::live::LiveSettings::default(),
         }
@@ -295,6 +303,9 @@ pub enum ConfigError {
     /// A trial worker count that is not a whole number in range.
     #[error("{ENV_TRIAL_WORKERS} must be a whole number from 1 to 64, not {0:?}")]
     InvalidTrialWorkers(String),
+    /// A browser lease that is not a whole number of seconds in range.
+    #[error("{ENV_BROWSER_LEASE_SECS} must be a whole number from 1 to 3600, not {0:?}")]
+    InvalidBrowserLease(String),
     /// A webhook URL that is not usable (the value is not repeated: it
     /// may hold a secret).
     #[error("{ENV_WEBHOOK_URL} is not usable: {0}")]
@@ -439,6 +450,15 @@ impl Command {
                 .filter(|n| (1..=crate::trials::MAX_WORKERS).contains(n))
                 .ok_or(ConfigError::InvalidTrialWorkers(value))?,
         };
+        let browser_lease_secs = match text(ENV_BROWSER_LEASE_SECS) {
+            None => crate::trials::browser::DEFAULT_LEASE_SECS,
+            Some(value) => value
+                .trim()
+                .parse::<u64>()
+                .ok()
+                .filter(|n| (1..=crate::trials::browser::MAX_LEASE_SECS).contains(n))
+                .ok_or(ConfigError::InvalidBrowserLease(value))?,
+        };
         let webhook_url = text(ENV_WEBHOOK_URL)
             .map(|url| {
                 crate::trials::webhook::WebhookUrl::parse(&url)
@@ -479,6 +499,7 @@ impl Command {
             coach,
             prune_after_days,
             trial_workers,
+            browser_lease_secs,
             webhook_url,
             live,
         };
@@ -720,6 +741,17 @@ mod tests {
             Err(ConfigError::InvalidTrialWorkers("0".into()))
         );
         assert_eq!(serve(&[], &[]).trial_workers, 2);
+        assert_eq!(serve(&[], &[]).browser_lease_secs, 30);
+        assert_eq!(
+            serve(&[], &[(ENV_BROWSER_LEASE_SECS, "2")]).browser_lease_secs,
+            2
+        );
+        for bad in ["0", "3601", "soon"] {
+            assert_eq!(
+                parse(&[], &[(ENV_BROWSER_LEASE_SECS, bad)]),
+                Err(ConfigError::InvalidBrowserLease(bad.into()))
+            );
+        }
     }
 
     #[test]

@@ -114,6 +114,7 @@ pub fn app_with_state(config: &Config) -> Result<(Router, state::AppState), Star
         memory_upkeep::spawn(state.clone(), days);
     }
     resume_trials(&state);
+    trials::browser::spawn_watcher(&state);
     let api = routes::router()
         .route(health::READY_PATH, get(health::readyz))
         .route("/metrics", get(metrics::metrics))
@@ -222,7 +223,7 @@ pub fn build_state(config: &Config) -> Result<state::AppState, StartError> {
         data: std::sync::Arc::new(data_proxy::DataProxy::new(polygon, fred, stats)),
         metrics: std::sync::Arc::new(metrics::Metrics::default()),
         coach,
-        trials: trials::TrialRunner::new(config.trial_workers),
+        trials: trials::TrialRunner::with_lease(config.trial_workers, config.browser_lease_secs),
         live: live::LiveHub::new(config.live, cors::allowed_origins(config)),
         webhook: config
             .webhook_url

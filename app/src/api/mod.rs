@@ -29,7 +29,10 @@ pub use query::{audit_url, encode_component, with_query};
 pub use registry::{
     activate, compare, export, leaderboard, register, registry_models, rerun, rollback, versions,
 };
-pub use trials::{cancel_trial, start_trial, start_trial_json, trial, trial_url, trials};
+pub use trials::{
+    cancel_trial, report_step, resume_trial_on_server, start_trial, start_trial_in_browser,
+    start_trial_json, step_url, trial, trial_heartbeat, trial_url, trials,
+};
 
 use client::{call, call_anonymous, call_text};
 use shared::api::{

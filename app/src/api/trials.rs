@@ -1,12 +1,46 @@
 //! Trials over HTTP: start a plan, list the user's trials, read one with
-//! its events after a sequence number, cancel one. Plain typed calls over
-//! `client::call`; the live socket is in `live`.
+//! its events after a sequence number, cancel one; for a trial this
+//! browser runs, report its steps, renew its lease, or hand it to the
+//! server. Plain typed calls over `client::call`; the live socket is in
+//! `live`.
 
 use super::client::{call, Method};
 use super::error::ApiError;
-use super::query::with_query;
-use shared::api::{TrialDetail, TrialSummary};
+use super::query::{encode_component, with_query};
+use shared::api::{LeaseAnswer, StepReport, TrialDetail, TrialSummary};
 use shared::trial::Plan;
+
+/// `POST /api/trials?host=browser`: stores `plan` as a trial this browser
+/// runs (the server does not run it unless it takes it over).
+pub async fn start_trial_in_browser(plan: &Plan) -> Result<TrialSummary, ApiError> {
+    call(Method::Post, "/api/trials?host=browser", Some(plan)).await
+}
+
+/// `POST /api/trials/{id}/steps/{step}`: reports on a step of a trial
+/// this browser runs (409 `trial_taken_over` once the server runs it).
+pub async fn report_step(
+    id: i64,
+    step: &str,
+    report: &StepReport,
+) -> Result<LeaseAnswer, ApiError> {
+    call(Method::Post, &step_url(id, step), Some(report)).await
+}
+
+/// `POST /api/trials/{id}/heartbeat`: renews this browser's lease.
+pub async fn trial_heartbeat(id: i64) -> Result<LeaseAnswer, ApiError> {
+    call::<_, ()>(Method::Post, &format!("/api/trials/{id}/heartbeat"), None).await
+}
+
+/// `POST /api/trials/{id}/resume`: the server takes a browser's trial
+/// over now and runs its remaining steps.
+pub async fn resume_trial_on_server(id: i64) -> Result<TrialSummary, ApiError> {
+    call::<_, ()>(Method::Post, &format!("/api/trials/{id}/resume"), None).await
+}
+
+/// The path of one step's reports.
+pub fn step_url(id: i64, step: &str) -> String {
+    format!("/api/trials/{id}/steps/{}", encode_component(step))
+}
 
 /// `POST /api/trials`: starts `plan` as a background trial (422
 /// `invalid_plan` naming the step and the reason when it is refused).
@@ -60,5 +94,6 @@ mod tests {
     fn detail_urls_carry_after_only_when_given() {
         assert_eq!(trial_url(7, None), "/api/trials/7");
         assert_eq!(trial_url(7, Some(42)), "/api/trials/7?after=42");
+        assert_eq!(step_url(7, "a-b_c"), "/api/trials/7/steps/a-b_c");
     }
 }

@@ -37,7 +37,7 @@ mod session;
 mod state;
 mod strategies_page;
 mod theme;
-mod trial_feed;
+pub mod trial_feed;
 mod trial_form;
 mod trial_graph;
 mod trial_model;

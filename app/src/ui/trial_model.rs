@@ -135,8 +135,15 @@ impl TrialView {
             EventKind::TrialFinished { outcome } => {
                 self.detail.trial.status = TrialStatus::finished(*outcome);
             }
-            EventKind::TrialStarted { .. } | EventKind::TrialResumed { .. } => {}
-            EventKind::StepProgress { .. } => {}
+            EventKind::TrialResumed { rerun } => {
+                // Only the server resumes a trial (a browser's, once it
+                // took it over); steps that were running run again.
+                self.detail.trial.host = shared::api::TrialHost::Server;
+                for step in rerun {
+                    set(self, step, StepStatus::Pending);
+                }
+            }
+            EventKind::TrialStarted { .. } | EventKind::StepProgress { .. } => {}
         }
         self.detail.trial.steps_done = self
             .detail
@@ -235,6 +242,7 @@ mod tests {
                 last_seq: events.last().map_or(0, |e| e.seq),
                 created_at: "2026-01-01T00:00:00Z".into(),
                 finished_at: None,
+                host: Default::default(),
             },
             plan,
             steps: vec![step("data", "fetch_data"), step("m1", "run_lab")],
@@ -244,6 +252,31 @@ mod tests {
 
     fn ev(seq: u64, kind: EventKind) -> TrialEvent {
         TrialEvent { seq, kind }
+    }
+
+    #[test]
+    fn a_takeover_puts_the_rerun_steps_back_and_the_trial_on_the_server() {
+        let mut d = detail(vec![
+            ev(1, EventKind::TrialStarted { steps: 2 }),
+            ev(
+                2,
+                EventKind::StepStarted {
+                    step: "data".into(),
+                },
+            ),
+        ]);
+        d.trial.host = shared::api::TrialHost::Browser;
+        d.steps[0].status = StepStatus::Running;
+        let mut view = TrialView::new(d);
+        let resumed = ev(
+            3,
+            EventKind::TrialResumed {
+                rerun: vec!["data".into()],
+            },
+        );
+        assert_eq!(view.apply(&resumed), Applied::Added);
+        assert_eq!(view.detail.steps[0].status, StepStatus::Pending);
+        assert_eq!(view.detail.trial.host, shared::api::TrialHost::Server);
     }
 
     #[test]

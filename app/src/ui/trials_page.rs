@@ -4,14 +4,16 @@
 //! live graph of its steps with their progress and results, its event log
 //! and a Cancel button; a browser notification when it ends, if the user
 //! asked for one. The live feed is `trial_feed`'s, the plan `trial_form`'s,
-//! the drawing `trial_graph`'s; this file only wires them to the page.
+//! the drawing `trial_graph`'s; this file only wires them to the page. A
+//! trial started with "Run in this browser" runs in `crate::browser_trial`
+//! and is followed like any other; Resume hands it to the server.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::hooks::{use_navigate, use_query_map};
 use leptos_router::NavigateOptions;
 use shared::actions::{LabTarget, ModelScope};
-use shared::api::{DatasetSummary, TrialStatus, TrialSummary};
+use shared::api::{DatasetSummary, TrialHost, TrialStatus, TrialSummary};
 use shared::trial::StepStatus;
 
 use super::format::timestamp;
@@ -137,6 +139,7 @@ fn StartCard(on_started: impl Fn(i64) + Clone + 'static) -> impl IntoView {
     let target = RwSignal::new(LabTarget::Direction);
     let chosen = RwSignal::new(Vec::<String>::new());
     let backtest = RwSignal::new(false);
+    let in_browser = RwSignal::new(false);
     let name = RwSignal::new(String::new());
     let max_concurrent = RwSignal::new("2".to_string());
     let seed = RwSignal::new("42".to_string());
@@ -177,6 +180,19 @@ fn StartCard(on_started: impl Fn(i64) + Clone + 'static) -> impl IntoView {
             }
             match build_plan(&form()) {
                 Err(why) => message.set(Some(why)),
+                Ok(plan) if in_browser.get_untracked() => {
+                    busy.set(true);
+                    let started = started.clone();
+                    spawn_local(async move {
+                        let answer = api::start_trial_in_browser(&plan).await;
+                        if let Ok(summary) = &answer {
+                            if let Err(why) = crate::browser_trial::start(summary.id, &plan) {
+                                message.set(Some(why));
+                            }
+                        }
+                        started(answer)
+                    });
+                }
                 Ok(plan) => {
                     busy.set(true);
                     let started = started.clone();
@@ -287,6 +303,10 @@ fn StartCard(on_started: impl Fn(i64) + Clone + 'static) -> impl IntoView {
                     <input type="checkbox" id="trial-backtest" prop:checked=move || backtest.get() on:change=move |ev| backtest.set(event_target_checked(&ev)) />
                     "Also backtest a 50/200-day moving-average crossover"
                 </label>
+                <label class="check" for="trial-in-browser">
+                    <input type="checkbox" id="trial-in-browser" prop:checked=move || in_browser.get() on:change=move |ev| in_browser.set(event_target_checked(&ev)) />
+                    "Run in this browser (if this page closes, the server finishes it)"
+                </label>
                 <div class="actions">
                     <button type="submit" id="trial-start" disabled=move || busy.get()>"Start trial"</button>
                     <button type="button" class="secondary" id="trial-as-json" on:click=as_json>"Edit as JSON"</button>
@@ -331,6 +351,33 @@ fn OpenTrial(
             }
         });
     };
+    let resume = move |_| {
+        let Some(id) = view.with_untracked(|v| v.as_ref().map(TrialView::id)) else {
+            return;
+        };
+        crate::browser_trial::stop_here(id);
+        spawn_local(async move {
+            match api::resume_trial_on_server(id).await {
+                Ok(summary) => {
+                    cancel_error.set(None);
+                    view.update(|v| {
+                        if let Some(v) = v.as_mut() {
+                            v.detail.trial.host = summary.host;
+                        }
+                    });
+                    on_changed();
+                }
+                Err(error) => cancel_error.set(Some(error.message())),
+            }
+        });
+    };
+    let can_resume = move || {
+        view.with(|v| {
+            v.as_ref().is_some_and(|v| {
+                v.detail.trial.host == TrialHost::Browser && !v.detail.trial.status.is_finished()
+            })
+        })
+    };
     let toggle_notify = move |ev: leptos::ev::Event| {
         use gloo_storage::Storage;
         let on = event_target_checked(&ev);
@@ -364,6 +411,11 @@ fn OpenTrial(
                         " "
                         <span id="trial-progress">{format!("{} of {} steps done", t.steps_done, t.steps_total)}</span>
                         " · started " {timestamp(&t.created_at)}
+                        " · runs " <span id="trial-host">{match t.host {
+                            TrialHost::Browser if crate::browser_trial::is_running_here(t.id) => "in this browser",
+                            TrialHost::Browser => "in a browser",
+                            TrialHost::Server => "on the server",
+                        }}</span>
                     </p>
                 }
             })
@@ -423,6 +475,9 @@ fn OpenTrial(
             </p>
             <div class="actions">
                 <button type="button" id="trial-cancel" class="danger" disabled=move || !can_cancel() on:click=cancel>"Cancel trial"</button>
+                <Show when=can_resume>
+                    <button type="button" id="trial-resume" class="secondary" on:click=resume>"Resume on the server"</button>
+                </Show>
                 <label class="check" for="trial-notify">
                     <input type="checkbox" id="trial-notify" prop:checked=move || notify.get() on:change=toggle_notify />
                     "Notify me when it ends"

@@ -67,6 +67,9 @@ pub fn router() -> Router<AppState> {
         .route("/api/trials", get(trials::list).post(trials::start))
         .route("/api/trials/{id}", get(trials::detail))
         .route("/api/trials/{id}/cancel", post(trials::cancel))
+        .route("/api/trials/{id}/steps/{step}", post(trials::report))
+        .route("/api/trials/{id}/heartbeat", post(trials::heartbeat))
+        .route("/api/trials/{id}/resume", post(trials::resume))
         .route(
             "/api/autonomous",
             get(autonomous::list).post(autonomous::start),

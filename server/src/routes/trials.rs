@@ -1,12 +1,16 @@
-//! `/api/trials`: start a plan as a background trial, list the user's
-//! trials, read one (with its events after a sequence number) and cancel
-//! one. Viewers may read but not start or cancel. The runner
-//! ([`crate::trials`]) stores and audits; this file only answers HTTP.
+//! `/api/trials`: start a plan as a background trial (`?host=browser`: run
+//! by the browser's workers), list the user's trials, read one (with its
+//! events after a sequence number) and cancel one; a browser trial's step
+//! reports, heartbeat, and the user's resume on the server. Viewers may
+//! read but not start, report or cancel. The runner ([`crate::trials`])
+//! stores and audits; this file only answers HTTP.
 
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::Json;
-use shared::api::{TrialDetail, TrialQuery, TrialSummary};
+use shared::api::{
+    LeaseAnswer, StartQuery, StepReport, TrialDetail, TrialHost, TrialQuery, TrialSummary,
+};
 use shared::trial::Plan;
 
 use super::json::ApiJson;
@@ -19,13 +23,16 @@ use crate::store::trials;
 /// Most trials listed.
 const LIST_LIMIT: u32 = 200;
 
-/// `POST /api/trials`: 201 with the trial, or 422 `invalid_plan` naming
-/// the step and the reason.
+/// `POST /api/trials?host=browser|server`: 201 with the trial, or 422
+/// `invalid_plan` naming the step and the reason.
 pub async fn start(
     State(state): State<AppState>,
     Writer(session): Writer,
+    query: Result<Query<StartQuery>, axum::extract::rejection::QueryRejection>,
     ApiJson(body): ApiJson<serde_json::Value>,
 ) -> Result<(StatusCode, Json<TrialSummary>), Problem> {
+    let Query(query) = query.map_err(|rejection| Problem::invalid(rejection.body_text()))?;
+    let host = query.host.unwrap_or(TrialHost::Server);
     state
         .limits
         .expensive(&format!("user:{}", session.user_id))?;
@@ -45,8 +52,11 @@ pub async fn start(
             ));
         }
     };
-    let started = state.trials.start(&state, &session, plan).await?;
-    Ok((StatusCode::CREATED, Json(started.summary)))
+    let summary = state
+        .trials
+        .start_hosted(&state, &session, plan, host)
+        .await?;
+    Ok((StatusCode::CREATED, Json(summary)))
 }
 
 /// `GET /api/trials`: the user's trials, newest first.
@@ -89,4 +99,45 @@ pub async fn cancel(
     Path(id): Path<i64>,
 ) -> Result<Json<TrialSummary>, Problem> {
     state.trials.cancel(&state, &session, id).await.map(Json)
+}
+
+/// `POST /api/trials/{id}/steps/{step}`: the browser running trial `id`
+/// reports on `step` (started, progress, done with its output and results,
+/// failed). 404 if the trial is not the user's; 409 `trial_taken_over`
+/// once the server runs it, `trial_finished` once it ended,
+/// `step_conflict` when the step is not in the state the report needs.
+pub async fn report(
+    State(state): State<AppState>,
+    Writer(session): Writer,
+    Path((id, step)): Path<(i64, String)>,
+    ApiJson(report): ApiJson<StepReport>,
+) -> Result<Json<LeaseAnswer>, Problem> {
+    crate::trials::browser::report(&state, &session, id, step, report)
+        .await
+        .map(Json)
+}
+
+/// `POST /api/trials/{id}/heartbeat`: renews the browser's lease on trial
+/// `id`; the answer says whether a cancel was asked for.
+pub async fn heartbeat(
+    State(state): State<AppState>,
+    Writer(session): Writer,
+    Path(id): Path<i64>,
+) -> Result<Json<LeaseAnswer>, Problem> {
+    crate::trials::browser::heartbeat(&state, &session, id)
+        .await
+        .map(Json)
+}
+
+/// `POST /api/trials/{id}/resume`: the server takes the user's browser
+/// trial over now and runs its remaining steps (409 `not_in_browser` if it
+/// is not an unfinished browser trial).
+pub async fn resume(
+    State(state): State<AppState>,
+    Writer(session): Writer,
+    Path(id): Path<i64>,
+) -> Result<Json<TrialSummary>, Problem> {
+    crate::trials::browser::resume_on_server(&state, &session, id)
+        .await
+        .map(Json)
 }

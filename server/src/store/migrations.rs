@@ -308,6 +308,20 @@ CREATE TABLE model_active (
 );
 "#,
     },
+    Migration {
+        version: 7,
+        name: "trials run by a browser: host and lease",
+        sql: r#"
+-- Who runs a trial's steps: the server's runner, or the browser tab that
+-- started it, which holds a lease renewed by each report; when it lapses
+-- the server takes the trial over (host becomes 'server').
+ALTER TABLE trials ADD COLUMN host TEXT NOT NULL DEFAULT 'server'
+    CHECK (host IN ('server', 'browser'));
+ALTER TABLE trials ADD COLUMN lease_until INTEGER;
+CREATE INDEX trials_browser_leases ON trials (lease_until)
+    WHERE host = 'browser' AND status IN ('running', 'cancelling');
+"#,
+    },
 ];
 
 /// The newest version this build knows.

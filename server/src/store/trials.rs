@@ -3,12 +3,19 @@
 //! [`apply`] appends events and applies them to the trial and its steps in
 //! the caller's transaction, so the log and the state never disagree.
 //!
+//! A trial run by a browser ([`TrialHost::Browser`]) holds a lease
+//! ([`set_browser`], [`renew_lease`]) until the server takes it over
+//! ([`take_over`]).
+//!
 //! Rows belong to a user and every query filters by user, except
 //! [`unfinished`], which the runner uses at start to find every user's
-//! trials to resume (ids only).
+//! trials to resume, and [`lapsed`], which finds browser trials whose
+//! lease ran out (ids only).
 
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
-use shared::api::{TrialDetail, TrialStatus, TrialStepView, TrialSummary, TRIAL_EVENTS_PAGE};
+use shared::api::{
+    TrialDetail, TrialHost, TrialStatus, TrialStepView, TrialSummary, TRIAL_EVENTS_PAGE,
+};
 use shared::trial::{EventKind, FinishedStep, Plan, StepOutcome, StepStatus, TrialEvent};
 
 use super::{rfc3339, StoreError};
@@ -173,10 +180,12 @@ pub fn status(
 const SUMMARY_SQL: &str = "SELECT t.id, t.name, t.status, t.last_seq, t.created_at, t.finished_at,
         (SELECT COUNT(*) FROM trial_steps s WHERE s.user_id = t.user_id AND s.trial_id = t.id),
         (SELECT COUNT(*) FROM trial_steps s WHERE s.user_id = t.user_id AND s.trial_id = t.id
-            AND s.status IN ('succeeded', 'failed', 'cancelled'))
+            AND s.status IN ('succeeded', 'failed', 'cancelled')),
+        t.host
      FROM trials t";
 
 fn summary_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<(TrialSummary, String)> {
+    let host: String = row.get(8)?;
     Ok((
         TrialSummary {
             id: row.get(0)?,
@@ -187,6 +196,8 @@ fn summary_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<(TrialSummary, Strin
             finished_at: row.get::<_, Option<i64>>(5)?.map(rfc3339),
             steps_total: row.get::<_, i64>(6)? as usize,
             steps_done: row.get::<_, i64>(7)? as usize,
+            // Only the two names pass the column's CHECK.
+            host: TrialHost::parse(&host).unwrap_or_default(),
         },
         row.get(2)?,
     ))
@@ -338,9 +349,11 @@ pub struct Unfinished {
 /// Every user's unfinished trials, oldest first: for the runner at start
 /// only (the one query across users; it returns ids, and everything read
 /// afterwards is filtered by the owner).
+/// Browser trials are left to their lease (see [`lapsed`]).
 pub fn unfinished(connection: &Connection) -> Result<Vec<Unfinished>, StoreError> {
     let mut statement = connection.prepare(
-        "SELECT id, user_id FROM trials WHERE status IN ('running', 'cancelling') ORDER BY id",
+        "SELECT id, user_id FROM trials WHERE status IN ('running', 'cancelling')
+         AND host = 'server' ORDER BY id",
     )?;
     let rows = statement.query_map([], |row| {
         Ok(Unfinished {
@@ -349,6 +362,118 @@ pub fn unfinished(connection: &Connection) -> Result<Vec<Unfinished>, StoreError
         })
     })?;
     rows.map(|row| row.map_err(StoreError::from)).collect()
+}
+
+/// Marks `user_id`'s new trial `trial_id` as run by a browser holding a
+/// lease until `lease_until` (ms).
+pub fn set_browser(
+    tx: &Transaction<'_>,
+    user_id: i64,
+    trial_id: i64,
+    lease_until: i64,
+) -> Result<(), StoreError> {
+    tx.execute(
+        "UPDATE trials SET host = 'browser', lease_until = ?3 WHERE user_id = ?1 AND id = ?2",
+        params![user_id, trial_id, lease_until],
+    )?;
+    Ok(())
+}
+
+/// Who runs `trial_id` and its status, if it is `user_id`'s.
+pub fn host(
+    connection: &Connection,
+    user_id: i64,
+    trial_id: i64,
+) -> Result<Option<(TrialHost, TrialStatus)>, StoreError> {
+    let row: Option<(String, String)> = connection
+        .query_row(
+            "SELECT host, status FROM trials WHERE user_id = ?1 AND id = ?2",
+            params![user_id, trial_id],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )
+        .optional()?;
+    row.map(|(host, status)| {
+        let host = TrialHost::parse(&host)
+            .ok_or_else(|| StoreError::Corrupt(format!("trial host {host:?}")))?;
+        Ok((host, parse_status(&status)?))
+    })
+    .transpose()
+}
+
+/// Extends the lease of `user_id`'s browser trial `trial_id` to
+/// `lease_until` (ms).
+pub fn renew_lease(
+    tx: &Transaction<'_>,
+    user_id: i64,
+    trial_id: i64,
+    lease_until: i64,
+) -> Result<(), StoreError> {
+    tx.execute(
+        "UPDATE trials SET lease_until = ?3 WHERE user_id = ?1 AND id = ?2 AND host = 'browser'",
+        params![user_id, trial_id, lease_until],
+    )?;
+    Ok(())
+}
+
+/// Hands `user_id`'s unfinished browser trial `trial_id` to the server;
+/// whether it was one (false: not theirs, not a browser's, or finished).
+pub fn take_over(tx: &Transaction<'_>, user_id: i64, trial_id: i64) -> Result<bool, StoreError> {
+    let changed = tx.execute(
+        "UPDATE trials SET host = 'server', lease_until = NULL
+         WHERE user_id = ?1 AND id = ?2 AND host = 'browser'
+         AND status IN ('running', 'cancelling')",
+        params![user_id, trial_id],
+    )?;
+    Ok(changed == 1)
+}
+
+/// Every user's unfinished browser trials whose lease ended before
+/// `now_ms`, oldest first: for the server's lease watcher only (ids; what
+/// is read afterwards is filtered by the owner).
+pub fn lapsed(connection: &Connection, now_ms: i64) -> Result<Vec<Unfinished>, StoreError> {
+    let mut statement = connection.prepare(
+        "SELECT id, user_id FROM trials WHERE host = 'browser'
+         AND status IN ('running', 'cancelling') AND lease_until < ?1 ORDER BY id",
+    )?;
+    let rows = statement.query_map([now_ms], |row| {
+        Ok(Unfinished {
+            trial_id: row.get(0)?,
+            user_id: row.get(1)?,
+        })
+    })?;
+    rows.map(|row| row.map_err(StoreError::from)).collect()
+}
+
+/// Every step of `trial_id` with its status, in plan order.
+pub fn step_statuses(
+    connection: &Connection,
+    user_id: i64,
+    trial_id: i64,
+) -> Result<Vec<(String, StepStatus)>, StoreError> {
+    let mut statement = connection.prepare(
+        "SELECT step_id, status FROM trial_steps WHERE user_id = ?1 AND trial_id = ?2
+         ORDER BY position",
+    )?;
+    let rows = statement.query_map(params![user_id, trial_id], |row| {
+        Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
+    })?;
+    rows.map(|row| {
+        let (id, status) = row?;
+        Ok((id, parse_step_status(&status)?))
+    })
+    .collect()
+}
+
+/// The last event's sequence number of `trial_id` (0 if not theirs).
+pub fn last_seq(connection: &Connection, user_id: i64, trial_id: i64) -> Result<u64, StoreError> {
+    let seq: Option<i64> = connection
+        .query_row(
+            "SELECT last_seq FROM trials WHERE user_id = ?1 AND id = ?2",
+            params![user_id, trial_id],
+            |row| row.get(0),
+        )
+        .optional()?;
+    Ok(seq.unwrap_or(0) as u64)
 }
 
 /// What a runner needs to pick a trial up again.

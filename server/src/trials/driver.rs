@@ -63,6 +63,45 @@ pub fn end_event(session: &Session, trial_id: i64, outcome: TrialOutcome) -> Aud
         .detail(serde_json::json!({ "trial_id": trial_id, "outcome": outcome.as_str() }))
 }
 
+/// Stores `events` of `session`'s trial `trial_id` in `tx`: the events
+/// with the state change they describe (`output`: the full output of the
+/// step whose success is among them), each model result checked by the
+/// compliance rules and recorded as `POST /api/results` records one (a
+/// refused one is audited, not recorded), and the trial's end audited.
+/// The one write path of a batch of events, for both hosts.
+pub fn record_batch(
+    tx: &rusqlite::Transaction<'_>,
+    session: &Session,
+    trial_id: i64,
+    events: &[TrialEvent],
+    output: Option<(&str, &serde_json::Value)>,
+    results: &[ResultRecord],
+    rules: &shared::compliance::Rules,
+) -> Result<(), Problem> {
+    trials::apply(tx, session.user_id, trial_id, events, output, now_ms())?;
+    for record in results {
+        let verdict = check_result(rules, record);
+        if verdict.allowed {
+            insert_audited(tx, session, record, &verdict)?;
+        } else {
+            audit::append(
+                tx,
+                &AuditEvent::new(Some(session.user_id), &session.username, "result.record")
+                    .verdict(&verdict)
+                    .detail(serde_json::json!({
+                        "trial_id": trial_id, "model": record.model,
+                    })),
+            )?;
+        }
+    }
+    for event in events {
+        if let EventKind::TrialFinished { outcome } = event.kind {
+            audit::append(tx, &end_event(session, trial_id, outcome))?;
+        }
+    }
+    Ok(())
+}
+
 impl Driver {
     /// Runs the trial to its end. A store failure stops the driver (the
     /// trial stays unfinished in the store and resumes at the next start).
@@ -233,31 +272,7 @@ impl Driver {
             .store
             .write(move |tx| {
                 let output = output.as_ref().map(|(id, value)| (id.as_str(), value));
-                trials::apply(tx, session.user_id, trial_id, &events, output, now_ms())?;
-                for record in &results {
-                    let verdict = check_result(&rules, record);
-                    if verdict.allowed {
-                        insert_audited(tx, &session, record, &verdict)?;
-                    } else {
-                        audit::append(
-                            tx,
-                            &AuditEvent::new(
-                                Some(session.user_id),
-                                &session.username,
-                                "result.record",
-                            )
-                            .verdict(&verdict)
-                            .detail(serde_json::json!({
-                                "trial_id": trial_id, "model": record.model,
-                            })),
-                        )?;
-                    }
-                }
-                for event in &events {
-                    if let EventKind::TrialFinished { outcome } = event.kind {
-                        audit::append(tx, &end_event(&session, trial_id, outcome))?;
-                    }
-                }
+                record_batch(tx, &session, trial_id, &events, output, &results, &rules)?;
                 Ok::<_, Problem>(events)
             })
             .await?;

@@ -8,10 +8,14 @@
 //! cancelling in the store (a `trial cancel` from the CLI only does the
 //! latter; the driver polls for it). [`TrialRunner::resume_all`] picks up
 //! every unfinished trial at start: steps that were running run again.
+//! A trial run by a browser's workers is stored the same way but not
+//! driven here: [`browser`] takes its reports and, when its lease lapses
+//! or the user asks, hands it to this runner through the same resume path.
 //!
 //! Must not decide what a plan means (that is `shared::trial`) or answer
 //! HTTP (that is `routes::trials`).
 
+pub mod browser;
 pub mod driver;
 pub mod steps;
 pub mod webhook;
@@ -19,10 +23,11 @@ pub mod webhook;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
 
 use axum::http::StatusCode;
 use shared::actions::ActionContext;
-use shared::api::{TrialStatus, TrialSummary};
+use shared::api::{TrialHost, TrialStatus, TrialSummary};
 use shared::trial::{EventKind, Plan, TrialEvent, TrialState};
 use tokio::sync::Semaphore;
 use tokio::task::JoinHandle;
@@ -85,6 +90,7 @@ pub struct TrialRunner {
 struct Inner {
     workers: Arc<Semaphore>,
     count: usize,
+    lease: Duration,
     cancels: Mutex<HashMap<i64, Arc<AtomicBool>>>,
 }
 
@@ -106,13 +112,22 @@ pub struct Started {
 }
 
 impl TrialRunner {
-    /// A runner with `workers` step workers (at least 1).
+    /// A runner with `workers` step workers (at least 1), whose browser
+    /// trials hold a lease of [`browser::DEFAULT_LEASE_SECS`].
     pub fn new(workers: usize) -> TrialRunner {
+        TrialRunner::with_lease(workers, browser::DEFAULT_LEASE_SECS)
+    }
+
+    /// A runner with `workers` step workers (at least 1) whose browser
+    /// trials hold a lease of `lease_secs` (1 to
+    /// [`browser::MAX_LEASE_SECS`]) from each report.
+    pub fn with_lease(workers: usize, lease_secs: u64) -> TrialRunner {
         let count = workers.clamp(1, MAX_WORKERS);
         TrialRunner {
             inner: Arc::new(Inner {
                 workers: Arc::new(Semaphore::new(count)),
                 count,
+                lease: Duration::from_secs(lease_secs.clamp(1, browser::MAX_LEASE_SECS)),
                 cancels: Mutex::new(HashMap::new()),
             }),
         }
@@ -121,6 +136,11 @@ impl TrialRunner {
     /// The number of step workers.
     pub fn workers(&self) -> usize {
         self.inner.count
+    }
+
+    /// How long a browser trial's lease lasts from each report.
+    pub fn lease(&self) -> Duration {
+        self.inner.lease
     }
 
     /// Validates `plan` (422 `invalid_plan` naming the step and the reason,
@@ -132,6 +152,36 @@ impl TrialRunner {
         session: &Session,
         plan: Plan,
     ) -> Result<Started, Problem> {
+        let (summary, trial) = self.create(state, session, plan, TrialHost::Server).await?;
+        let driver = self.spawn(state, session, summary.id, trial);
+        Ok(Started { summary, driver })
+    }
+
+    /// Validates and stores `plan` as [`TrialRunner::start`] does, run by
+    /// `host`: the server spawns its driver; a browser trial gets a lease
+    /// and waits for the browser's reports (see [`browser`]).
+    pub async fn start_hosted(
+        &self,
+        state: &AppState,
+        session: &Session,
+        plan: Plan,
+        host: TrialHost,
+    ) -> Result<TrialSummary, Problem> {
+        match host {
+            TrialHost::Server => Ok(self.start(state, session, plan).await?.summary),
+            TrialHost::Browser => Ok(self.create(state, session, plan, host).await?.0),
+        }
+    }
+
+    /// Validates `plan` and stores it as a new trial run by `host`, with
+    /// its first event and its audit entry, in one transaction.
+    async fn create(
+        &self,
+        state: &AppState,
+        session: &Session,
+        plan: Plan,
+        host: TrialHost,
+    ) -> Result<(TrialSummary, TrialState), Problem> {
         let ctx = ActionContext {
             rules: &state.rules,
             today: today(),
@@ -158,16 +208,20 @@ impl TrialRunner {
         let owner = session.clone();
         let stored_plan = plan.clone();
         let first = events.clone();
+        let lease_ms = i64::try_from(self.lease().as_millis()).unwrap_or(i64::MAX);
         let summary = state
             .store
             .write(move |tx| {
                 let id = trials::create(tx, owner.user_id, &stored_plan, &events, now_ms())?;
+                if host == TrialHost::Browser {
+                    trials::set_browser(tx, owner.user_id, id, now_ms().saturating_add(lease_ms))?;
+                }
                 audit::append(
                     tx,
                     &AuditEvent::new(Some(owner.user_id), &owner.username, "trial.start").detail(
                         serde_json::json!({
                             "trial_id": id, "name": stored_plan.name,
-                            "steps": stored_plan.steps.len(),
+                            "steps": stored_plan.steps.len(), "host": host.as_str(),
                             "actions": stored_plan.steps.iter()
                                 .map(|s| s.action.tool_name()).collect::<Vec<_>>(),
                         }),
@@ -179,8 +233,7 @@ impl TrialRunner {
             })
             .await?;
         committed(state, session, summary.id, &first);
-        let driver = self.spawn(state, session, summary.id, trial);
-        Ok(Started { summary, driver })
+        Ok((summary, trial))
     }
 
     /// Cancels `session`'s trial `trial_id`: marks it cancelling (audited
@@ -193,10 +246,19 @@ impl TrialRunner {
         trial_id: i64,
     ) -> Result<TrialSummary, Problem> {
         let owner = session.clone();
-        let summary = state
+        let rules = Arc::clone(&state.rules);
+        let (summary, events) = state
             .store
-            .write(move |tx| request_cancel(tx, &owner, trial_id))
+            .write(move |tx| {
+                let before = request_cancel(tx, &owner, trial_id)?;
+                // A browser's trial has no driver here: its pending steps
+                // are cancelled now, its running ones when it reports.
+                let events = browser::settle_cancel(tx, &owner, trial_id, &rules)?;
+                let after = trials::summary(tx, owner.user_id, trial_id)?;
+                Ok::<_, Problem>((after.unwrap_or(before), events))
+            })
             .await?;
+        committed(state, session, trial_id, &events);
         if let Some(flag) = self.flag(trial_id) {
             flag.store(true, Ordering::SeqCst);
         }
@@ -224,7 +286,11 @@ impl TrialRunner {
         Ok(resumed)
     }
 
-    async fn resume(&self, state: &AppState, trial: trials::Unfinished) -> Result<(), Problem> {
+    /// Picks `trial` up from its record and drives it to its end: finished
+    /// steps keep their outcome, running ones run again (`trial.resume`
+    /// audited). At start, and when the server takes over a browser's
+    /// trial.
+    pub async fn resume(&self, state: &AppState, trial: trials::Unfinished) -> Result<(), Problem> {
         let trials::Unfinished { trial_id, user_id } = trial;
         let (user, record) = state
             .store

@@ -33,7 +33,8 @@ pub use goal::{Goal, GoalRequest, GoalState};
 pub use live::{ClientFrame, ServerFrame, WsTicket, WS_PATH, WS_TICKET_PATH, WS_TICKET_TTL_S};
 pub use results::{client_id_problem, ParamValue, ResultRecord, StoredResult, CLIENT_ID_MAX_LEN};
 pub use trial::{
-    TrialDetail, TrialQuery, TrialStatus, TrialStepView, TrialSummary, TRIAL_EVENTS_PAGE,
+    LeaseAnswer, StartQuery, StepReport, TrialDetail, TrialHost, TrialQuery, TrialStatus,
+    TrialStepView, TrialSummary, MAX_REPORT_TEXT, TRIAL_EVENTS_PAGE,
 };
 
 use serde::{Deserialize, Serialize};

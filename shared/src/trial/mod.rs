@@ -8,10 +8,13 @@
 //! [`TrialEvent`]s, each with a per-trial increasing sequence number, so a
 //! host can store them and a client can replay from the last one it saw.
 //!
-//! Pure: no threads, clock or I/O. The hosts (the server's runner, later
-//! the browser's workers) run the steps and keep the record.
+//! [`output`] shapes what a step produced the same way for every host.
+//!
+//! Pure: no threads, clock or I/O. The hosts (the server's runner, the
+//! browser's workers) run the steps; the server keeps the record.
 
 mod event;
+pub mod output;
 mod plan;
 mod scheduler;
 

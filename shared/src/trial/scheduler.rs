@@ -201,6 +201,37 @@ impl TrialState {
         Ok((state, events))
     }
 
+    /// Rebuilds a trial exactly as its record stands, emitting nothing:
+    /// each step's `status` (in any order; steps not named are pending),
+    /// running steps still running, event numbers going on from
+    /// `last_seq`. A cancelled step means the trial was cancelled. For a
+    /// host that keeps no state between reports (the server, for a trial
+    /// that runs in a browser); [`TrialState::resume`] instead runs
+    /// interrupted steps again.
+    pub fn restore(
+        plan: ValidPlan,
+        steps: &[(String, StepStatus)],
+        last_seq: u64,
+    ) -> Result<TrialState, SchedulerError> {
+        let mut state = TrialState::new(plan);
+        state.seq = last_seq;
+        for (id, status) in steps {
+            let index = state.index(id)?;
+            state.status[index] = *status;
+            match status {
+                StepStatus::Running => state.running += 1,
+                StepStatus::Cancelled => state.cancelled = true,
+                _ => {}
+            }
+        }
+        if state.status.iter().all(|s| s.is_final()) {
+            let mut ignored = Vec::new();
+            state.finish_if_done(&mut ignored);
+            state.seq = last_seq;
+        }
+        Ok(state)
+    }
+
     /// The steps that may start now, in plan order: pending, every input
     /// succeeded, no more than the plan's `max_concurrent` running in all.
     /// Empty once cancelled or finished.
@@ -623,6 +654,76 @@ mod tests {
         let (state, events) = TrialState::resume(valid, &failed, &[], 3).unwrap();
         assert_eq!(state.outcome(), Some(TrialOutcome::Failed));
         assert_eq!(events.len(), 4, "resumed, b and c failed, finished");
+    }
+
+    /// Restores `live` from its statuses, as a stateless host would.
+    fn restored(live: &TrialState) -> TrialState {
+        let steps: Vec<(String, StepStatus)> = live
+            .statuses()
+            .into_iter()
+            .map(|(id, status)| (id.to_string(), status))
+            .collect();
+        TrialState::restore(live.plan().clone(), &steps, live.last_seq()).unwrap()
+    }
+
+    #[test]
+    fn restore_picks_up_exactly_where_the_live_state_is() {
+        let valid = plan(&[("a", &[]), ("b", &["a"]), ("c", &["a"]), ("d", &[])], 2);
+        let mut live = TrialState::new(valid);
+        live.start();
+        type Report = fn(&mut TrialState) -> Vec<TrialEvent>;
+        let reports: [Report; 8] = [
+            |s| s.started("a").unwrap(),
+            |s| s.started("d").unwrap(),
+            |s| s.progress("a", 0.5, "half").unwrap(),
+            |s| s.succeeded("a", serde_json::json!(1)).unwrap(),
+            |s| s.started("b").unwrap(),
+            |s| s.failed("d", "boom").unwrap(),
+            |s| s.started("c").unwrap(),
+            |s| s.succeeded("b", serde_json::json!(2)).unwrap(),
+        ];
+        for report in reports {
+            let mut copy = restored(&live);
+            assert_eq!(copy.statuses(), live.statuses());
+            assert_eq!(ids(copy.ready()), ids(live.ready()));
+            assert_eq!(copy.running(), live.running());
+            assert_eq!(report(&mut copy), report(&mut live), "same events");
+        }
+        // The last step's success finishes both the same way.
+        let mut copy = restored(&live);
+        let events = live.succeeded("c", serde_json::json!(3)).unwrap();
+        assert_eq!(copy.succeeded("c", serde_json::json!(3)).unwrap(), events);
+        assert_eq!(
+            events.last().unwrap().kind,
+            EventKind::TrialFinished {
+                outcome: TrialOutcome::Failed
+            }
+        );
+        assert_eq!(restored(&live).outcome(), Some(TrialOutcome::Failed));
+    }
+
+    #[test]
+    fn restore_of_a_cancelled_trial_stays_cancelled() {
+        let mut live = TrialState::new(plan(&[("a", &[]), ("b", &[])], 1));
+        live.start();
+        live.started("a").unwrap();
+        live.cancel();
+        let mut copy = restored(&live);
+        assert!(copy.is_cancelled() && copy.ready().is_empty());
+        let events = copy.succeeded("a", serde_json::json!("late")).unwrap();
+        assert_eq!(
+            events,
+            live.succeeded("a", serde_json::json!("late")).unwrap()
+        );
+        assert_eq!(copy.outcome(), Some(TrialOutcome::Cancelled));
+        assert!(matches!(
+            TrialState::restore(
+                copy.plan().clone(),
+                &[("zz".to_string(), StepStatus::Running)],
+                1
+            ),
+            Err(SchedulerError::UnknownStep(_))
+        ));
     }
 
     #[test]

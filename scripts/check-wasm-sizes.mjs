@@ -10,8 +10,11 @@ import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 
 const dist = process.argv[2] ?? "dist";
-// Bytes, gzip -9, of the main app's module (see ARCHITECTURE.md, "Sizes").
-const APP_GZIP_LIMIT = 400_000;
+// Bytes, gzip -9, of the main app's module: just above today's 941,806
+// (see ARCHITECTURE.md, "Module sizes"); the aim is 400,000 (issue 11).
+// Lower it as code leaves the main module; never raise it to let a build
+// pass.
+const APP_GZIP_LIMIT = 950_000;
 const bundledDir = process.argv[3] ?? "shared/data/bundled";
 // 64 bytes from the middle of each compressed dataset: specific to it.
 const probes = readdirSync(bundledDir)

@@ -71,7 +71,7 @@ pub(crate) fn close_names(name: &str) -> Vec<&'static str> {
     };
     let best = index()
         .iter()
-        .map(|info| shared(&info.name))
+        .map(|info| shared(info.name))
         .max()
         .unwrap_or(0);
     if best < 3 {
@@ -79,7 +79,7 @@ pub(crate) fn close_names(name: &str) -> Vec<&'static str> {
     }
     index()
         .iter()
-        .filter(|info| shared(&info.name) == best)
+        .filter(|info| shared(info.name) == best)
         .take(3)
         .map(|info| info.name)
         .collect()

@@ -1,13 +1,20 @@
 // Reports each WebAssembly module in dist/ (raw and gzip -9 bytes) and
-// checks that the main app's module holds none of the bundled datasets:
-// they belong to the workers (the finance worker's offline copy), not to
-// the page. Exits 1 if a dataset's bytes are found in the app module.
+// checks the main app's module: it holds none of the bundled datasets
+// (they belong to the workers, the finance worker's offline copy, not to
+// the page), and its gzip -9 size stays at or under APP_GZIP_LIMIT (the
+// page downloads and compiles it before anything shows; the heavy kernels
+// live in the workers). Exits 1 if either check fails.
 // Usage: node scripts/check-wasm-sizes.mjs [dist] [bundled-dir]
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 
 const dist = process.argv[2] ?? "dist";
+// Bytes, gzip -9, of the main app's module: just above today's 941,806
+// (see ARCHITECTURE.md, "Module sizes"); the aim is 400,000 (issue 11).
+// Lower it as code leaves the main module; never raise it to let a build
+// pass.
+const APP_GZIP_LIMIT = 950_000;
 const bundledDir = process.argv[3] ?? "shared/data/bundled";
 // 64 bytes from the middle of each compressed dataset: specific to it.
 const probes = readdirSync(bundledDir)
@@ -32,9 +39,19 @@ if (!app) {
   console.error("[wasm] no app module in " + dist);
   process.exit(1);
 }
-const found = embedded(readFileSync(join(dist, app)));
+const appBytes = readFileSync(join(dist, app));
+const found = embedded(appBytes);
 if (found.length > 0) {
   console.error(`[wasm] the app module embeds bundled data: ${found.join(", ")}`);
   process.exit(1);
 }
 console.error("[wasm] the app module embeds no bundled dataset");
+const appGzip = gzipSync(appBytes, { level: 9 }).length;
+if (appGzip > APP_GZIP_LIMIT) {
+  console.error(
+    `[wasm] the app module is ${appGzip} bytes gzip -9, over the limit of ${APP_GZIP_LIMIT}: ` +
+      "move page-thread computation into a worker (twiggy top on target/wasm-bindgen shows what is in it)",
+  );
+  process.exit(1);
+}
+console.error(`[wasm] the app module is ${appGzip} bytes gzip -9, within the limit of ${APP_GZIP_LIMIT}`);

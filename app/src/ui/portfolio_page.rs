@@ -311,10 +311,13 @@ pub fn PortfolioPage() -> impl IntoView {
             }
         })
         .collect_view();
-    let market_options = bundled::catalog()
-        .iter()
-        .map(|info| view! { <option value=info.id selected=move || form.with(|f| f.market == info.id)>{info.id}</option> })
-        .collect_view();
+    // Built on each showing (a view is not Clone when components are erased).
+    let market_options = move || {
+        bundled::catalog()
+            .iter()
+            .map(|info| view! { <option value=info.id selected=move || form.with(|f| f.market == info.id)>{info.id}</option> })
+            .collect_view()
+    };
     let method_options = METHODS
         .iter()
         .map(|m| {
@@ -427,7 +430,7 @@ pub fn PortfolioPage() -> impl IntoView {
                         <Show when=move || form.with(|f| f.returns == ReturnsChoice::Capm)>
                             <div class="field">
                                 <label for="portfolio-market">"Market"</label>
-                                <select id="portfolio-market" on:change=move |ev| { let v = event_target_value(&ev); form.update(|f| f.market = v) }>{market_options.clone()}</select>
+                                <select id="portfolio-market" on:change=move |ev| { let v = event_target_value(&ev); form.update(|f| f.market = v) }>{market_options()}</select>
                             </div>
                         </Show>
                         <div class="field">

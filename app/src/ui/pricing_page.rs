@@ -1,5 +1,8 @@
 //! The Pricing screen: inputs, price and Greeks, implied volatility, Monte
-//! Carlo, payoff chart and heatmap, all updating as the user types.
+//! Carlo, payoff chart and heatmap, all updating as the user types. Price,
+//! Greeks, payoff and heatmap are computed here (BSM and the CRR tree, small
+//! and needed offline); implied volatility and Monte Carlo run in the
+//! pricing worker.
 
 use super::chart::{linspace, LineChart, Marker, Series};
 use super::field::NumberField;
@@ -7,10 +10,12 @@ use super::format::{fixed, percent};
 use super::heatmap::{self, Heatmap, Metric};
 use super::mc_card::MonteCarloCard;
 use super::option_inputs::OptionInputs;
+use super::runner::WorkerRunner;
 use super::state::{use_market, Parsed};
+use crate::worker::{WorkerRequest, WorkerResponse};
 use leptos::prelude::*;
 use shared::pricing::binomial::{self, Exercise};
-use shared::pricing::{bsm, implied_volatility, valuation, Field, Model, Valuation};
+use shared::pricing::{bsm, valuation, Field, Model, Valuation};
 
 /// What the results card shows for valid inputs.
 #[derive(Clone, Debug, PartialEq)]
@@ -128,6 +133,19 @@ fn ResultsCard(outcome: Memo<Option<Result<PricingOutcome, String>>>) -> impl In
     }
 }
 
+/// Where the implied-volatility card stands.
+#[derive(Clone, Debug, PartialEq)]
+enum IvState {
+    /// No market price typed yet.
+    Idle,
+    /// The pricing worker is solving the newest request.
+    Solving,
+    /// The newest request's answer (a fraction), or why there is none.
+    Done(Result<f64, String>),
+}
+
+/// The implied-volatility card; the solver runs in the pricing worker
+/// (Let's Be Rational stays out of the main module).
 #[component]
 fn ImpliedVolCard() -> impl IntoView {
     let m = use_market();
@@ -140,28 +158,47 @@ fn ImpliedVolCard() -> impl IntoView {
         Some(Err(e)) => Some(e.to_string()),
         _ => None,
     });
-    let answer = move || {
+    let state = RwSignal::new(IvState::Idle);
+    let latest_id = StoredValue::new(0u64);
+    let runner = StoredValue::new_local(WorkerRunner::spawn(move |response| {
+        if let WorkerResponse::ImpliedVol { id, result } = response {
+            if latest_id.try_get_value() == Some(id) {
+                state.set(IvState::Done(result));
+            }
+        }
+    }));
+    Effect::new(move |_| {
         let Some(Ok(price)) = parsed_price.get() else {
-            return None;
+            return state.set(IvState::Idle);
         };
         let Ok(parsed) = m.parsed.get() else {
-            return Some(Err("fix the option inputs first".to_string()));
+            return state.set(IvState::Done(
+                Err("fix the option inputs first".to_string()),
+            ));
         };
-        let result = match parsed.exercise {
-            Exercise::European => implied_volatility(price, &parsed.params),
-            Exercise::American => binomial::implied_volatility(price, &parsed.params, parsed.steps),
-        };
-        Some(result.map_err(|e| e.to_string()))
-    };
+        let id = latest_id.get_value() + 1;
+        latest_id.set_value(id);
+        state.set(IvState::Solving);
+        runner.with_value(|r| {
+            r.submit(WorkerRequest::ImpliedVol {
+                id,
+                price,
+                params: parsed.params,
+                exercise: parsed.exercise,
+                steps: parsed.steps,
+            })
+        });
+    });
     view! {
         <section class="card" aria-labelledby="iv-title">
             <h2 id="iv-title">"Implied volatility"</h2>
             <NumberField id="market-price" label="Market price" value=market_price error=price_error />
             <p id="iv-result" role="status" aria-live="polite">
-                {move || match answer() {
-                    None => view! { <span class="muted">"Enter an observed option price."</span> }.into_any(),
-                    Some(Ok(vol)) => view! { "Implied volatility: " <strong>{percent(vol, 4)}</strong> }.into_any(),
-                    Some(Err(message)) => view! { <span class="error">{message}</span> }.into_any(),
+                {move || match state.get() {
+                    IvState::Idle => view! { <span class="muted">"Enter an observed option price."</span> }.into_any(),
+                    IvState::Solving => view! { <span class="muted">"Solving…"</span> }.into_any(),
+                    IvState::Done(Ok(vol)) => view! { "Implied volatility: " <strong>{percent(vol, 4)}</strong> }.into_any(),
+                    IvState::Done(Err(message)) => view! { <span class="error">{message}</span> }.into_any(),
                 }}
             </p>
         </section>

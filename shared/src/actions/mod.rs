@@ -22,6 +22,7 @@ mod describe;
 mod finance;
 mod finance_check;
 mod lab;
+mod model_index;
 mod models;
 mod schema_check;
 mod text;

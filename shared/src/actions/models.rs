@@ -1,63 +1,53 @@
-//! A cached index of the model catalog (name, family, task) for parsing
+//! A static index of the model catalog (name, family, task) for parsing
 //! and validation, and the selection rules: which entries a scope covers
 //! and which entry stands for a family when one model is asked for.
 //!
-//! The index is built once per process from [`crate::models::catalog`]
-//! (it is the same on every call), so parsing never rebuilds the catalog.
-
-use std::sync::OnceLock;
+//! The index is data ([`super::model_index::ROWS`]), not a call to
+//! [`crate::models::catalog`]: the catalog holds every model's factory, so
+//! calling it from the page thread (chat parsing, form validation) would
+//! link every model's training code into the browser's main module. The
+//! test `index_matches_the_catalog` checks the table against the catalog
+//! row by row and prints the new table when the catalog changes.
 
 use super::lab::fits_target;
+use super::model_index::ROWS;
 use super::ModelScope;
-use crate::api::ParamValue;
-use crate::models::{catalog, Family, Task};
+use crate::models::{Family, Task};
 
 /// One catalog entry, as parsing needs it.
-#[derive(Clone, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct ModelInfo {
     /// Catalog name.
-    pub name: String,
+    pub name: &'static str,
     /// Family.
     pub family: Family,
     /// Task.
     pub task: Task,
-    /// How many of [`DEFAULT_PARAMS`] it matches.
-    defaultness: usize,
+    /// How many of the scikit-learn default hyperparameters (100 trees,
+    /// C = 1, k = 5, alpha = 1, learning rate 0.1) it matches.
+    defaultness: u8,
 }
 
-/// Hyperparameter values that mark a family's "default" entry: the
-/// scikit-learn defaults (100 trees, C = 1, k = 5, alpha = 1, learning
-/// rate 0.1).
-const DEFAULT_PARAMS: [(&str, f64); 5] = [
-    ("n_estimators", 100.0),
-    ("c", 1.0),
-    ("k", 5.0),
-    ("alpha", 1.0),
-    ("learning_rate", 0.1),
-];
+impl ModelInfo {
+    /// A row of the index.
+    pub(super) const fn new(
+        name: &'static str,
+        family: Family,
+        task: Task,
+        defaultness: u8,
+    ) -> Self {
+        ModelInfo {
+            name,
+            family,
+            task,
+            defaultness,
+        }
+    }
+}
 
 /// The catalog index, in catalog order.
 pub(crate) fn index() -> &'static [ModelInfo] {
-    static INDEX: OnceLock<Vec<ModelInfo>> = OnceLock::new();
-    INDEX.get_or_init(|| {
-        catalog()
-            .into_iter()
-            .map(|entry| {
-                let defaultness = DEFAULT_PARAMS
-                    .iter()
-                    .filter(|(name, value)| {
-                        matches!(entry.spec.params.get(*name), Some(ParamValue::Number(v)) if v == value)
-                    })
-                    .count();
-                ModelInfo {
-                    name: entry.spec.name,
-                    family: entry.spec.family,
-                    task: entry.spec.task,
-                    defaultness,
-                }
-            })
-            .collect()
-    })
+    ROWS
 }
 
 /// The entry called `name`.
@@ -81,7 +71,7 @@ pub(crate) fn close_names(name: &str) -> Vec<&'static str> {
     };
     let best = index()
         .iter()
-        .map(|info| shared(&info.name))
+        .map(|info| shared(info.name))
         .max()
         .unwrap_or(0);
     if best < 3 {
@@ -89,9 +79,9 @@ pub(crate) fn close_names(name: &str) -> Vec<&'static str> {
     }
     index()
         .iter()
-        .filter(|info| shared(&info.name) == best)
+        .filter(|info| shared(info.name) == best)
         .take(3)
-        .map(|info| info.name.as_str())
+        .map(|info| info.name)
         .collect()
 }
 
@@ -109,7 +99,7 @@ pub fn models_for(scope: ModelScope, target: Task, name: Option<&str>) -> Vec<St
             ModelScope::Family => info.family.as_str() == name,
             ModelScope::Catalog => true,
         })
-        .map(|info| info.name.clone())
+        .map(|info| info.name.to_string())
         .collect()
 }
 
@@ -128,21 +118,57 @@ pub fn default_model(family: Family, target: Task) -> Option<&'static str> {
             best = Some(info);
         }
     }
-    best.map(|info| info.name.as_str())
+    best.map(|info| info.name)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::api::ParamValue;
+
+    /// Hyperparameter values that mark a family's "default" entry.
+    const DEFAULT_PARAMS: [(&str, f64); 5] = [
+        ("n_estimators", 100.0),
+        ("c", 1.0),
+        ("k", 5.0),
+        ("alpha", 1.0),
+        ("learning_rate", 0.1),
+    ];
+
+    /// The index as `model_index.rs` should hold it, from the catalog.
+    fn expected_table() -> String {
+        let mut out = String::new();
+        for entry in crate::models::catalog() {
+            let defaultness = DEFAULT_PARAMS
+                .iter()
+                .filter(|(name, value)| {
+                    matches!(entry.spec.params.get(*name), Some(ParamValue::Number(v)) if v == value)
+                })
+                .count();
+            out.push_str(&format!(
+                "    ModelInfo::new({:?}, Family::{:?}, Task::{:?}, {defaultness}),\n",
+                entry.spec.name, entry.spec.family, entry.spec.task
+            ));
+        }
+        out
+    }
 
     #[test]
     fn index_matches_the_catalog() {
-        let entries = catalog();
-        assert_eq!(index().len(), entries.len());
-        for (info, entry) in index().iter().zip(&entries) {
-            assert_eq!(info.name, entry.spec.name);
-            assert_eq!(info.family, entry.spec.family);
-        }
+        let table: String = index()
+            .iter()
+            .map(|info| {
+                format!(
+                    "    ModelInfo::new({:?}, Family::{:?}, Task::{:?}, {}),\n",
+                    info.name, info.family, info.task, info.defaultness
+                )
+            })
+            .collect();
+        let expected = expected_table();
+        assert!(
+            table == expected,
+            "the catalog changed: replace the rows of shared/src/actions/model_index.rs with\n{expected}"
+        );
         assert!(find("random_forest_clf_100_sqrt").is_some());
         assert!(find("random_forest_clf_999").is_none());
         assert_eq!(family("gradient_boosting"), Some(Family::GradientBoosting));

@@ -12,8 +12,8 @@
 use std::str::FromStr;
 
 use leptos::prelude::*;
-use shared::actions::{validate, Action, ActionContext, Refusal};
 use leptos::task::spawn_local;
+use shared::actions::{validate, Action, ActionContext, Refusal};
 use shared::api::UploadSummary;
 use shared::compliance::Rules;
 use shared::data::bundled;
@@ -332,7 +332,10 @@ mod tests {
     #[test]
     fn pickers_offer_the_catalog_or_the_listed_uploads() {
         let bundled_ids: Vec<String> = choices(BUNDLED, &None).into_iter().map(|c| c.id).collect();
-        assert!(bundled_ids.contains(&"sp500".to_string()), "{bundled_ids:?}");
+        assert!(
+            bundled_ids.contains(&"sp500".to_string()),
+            "{bundled_ids:?}"
+        );
         assert_eq!(bundled_ids.len(), bundled::catalog().len());
         assert!(choices(USER_UPLOAD, &None).is_empty(), "still loading");
         assert!(choices(USER_UPLOAD, &Some(Err("offline".into()))).is_empty());

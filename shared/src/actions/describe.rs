@@ -203,10 +203,7 @@ fn describe_risk(r: &RiskReport) -> String {
     let episodes = if picked.is_empty() {
         "historical stress episodes".to_string()
     } else {
-        format!(
-            "historical stress episodes plus {}",
-            picked.join(", ")
-        )
+        format!("historical stress episodes plus {}", picked.join(", "))
     };
     format!(
         "Risk report on {what} ({}): {}-day VaR and expected shortfall at {} ({}), maximum \
@@ -324,9 +321,11 @@ mod tests {
             ),
             "{text}"
         );
-        let text = describe(&action(json!({"action": "risk_report", "assets": ["sp500"],
+        let text = describe(&action(
+            json!({"action": "risk_report", "assets": ["sp500"],
             "episodes": [{"name": "Covid crash", "from": "2020-02-19", "to": "2020-03-23"},
-                {"from": "2015-08-17", "to": "2015-08-25"}]})));
+                {"from": "2015-08-17", "to": "2015-08-25"}]}),
+        ));
         assert!(
             text.contains(
                 "historical stress episodes plus Covid crash (2020-02-19 to 2020-03-23), \

@@ -491,7 +491,11 @@ impl OptimisePortfolio {
         if self.bounds.is_empty() {
             return constraints;
         }
-        let floor = if self.long_only { 0.0 } else { f64::NEG_INFINITY };
+        let floor = if self.long_only {
+            0.0
+        } else {
+            f64::NEG_INFINITY
+        };
         let mut lower = constraints.lower.take().unwrap_or_else(|| vec![floor; n]);
         let mut upper = constraints
             .upper

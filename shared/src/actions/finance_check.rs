@@ -507,7 +507,8 @@ fn check_episodes(r: &RiskReport) -> Result<(), Refusal> {
                 format!("episode {} ({label}): {field} {why}", i + 1),
             )
         })?;
-        let outside = first.is_some_and(|f| episode.to < f) || last.is_some_and(|l| episode.from > l);
+        let outside =
+            first.is_some_and(|f| episode.to < f) || last.is_some_and(|l| episode.from > l);
         if outside {
             return Err(refuse(
                 TOOL,
@@ -803,9 +804,13 @@ mod tests {
                 "bounds": [{"asset": "nasdaq", "min": -0.5, "max": 1.5}]})
         ));
         let none = json!({});
-        let (field, rule, reason) = bounds_refusal(json!([{"asset": "gold", "max": 0.5}]), none.clone());
+        let (field, rule, reason) =
+            bounds_refusal(json!([{"asset": "gold", "max": 0.5}]), none.clone());
         assert_eq!((field.as_str(), rule.as_str()), ("bounds", INVALID_INPUT));
-        assert!(reason.contains("\"gold\" is not one of the assets (sp500, nasdaq, wti)"), "{reason}");
+        assert!(
+            reason.contains("\"gold\" is not one of the assets (sp500, nasdaq, wti)"),
+            "{reason}"
+        );
         let (_, rule, reason) = bounds_refusal(
             json!([{"asset": "wti", "max": 0.5}, {"asset": "wti", "min": 0.1}]),
             none.clone(),
@@ -813,23 +818,39 @@ mod tests {
         assert_eq!(rule, DUPLICATE_ASSET, "{reason}");
         let (_, rule, reason) = bounds_refusal(json!([{"asset": "wti"}]), none.clone());
         assert_eq!(rule, INVALID_INPUT, "{reason}");
-        let (_, rule, reason) = bounds_refusal(json!([{"asset": "wti", "min": -0.1}]), none.clone());
+        let (_, rule, reason) =
+            bounds_refusal(json!([{"asset": "wti", "min": -0.1}]), none.clone());
         assert_eq!(rule, OUT_OF_RANGE);
-        assert!(reason.contains("wti: min = -0.1 is outside the allowed range 0 to 1 (long-only"), "{reason}");
+        assert!(
+            reason.contains("wti: min = -0.1 is outside the allowed range 0 to 1 (long-only"),
+            "{reason}"
+        );
         let (_, _, reason) = bounds_refusal(
             json!([{"asset": "wti", "max": 2.5}]),
             json!({"long_only": false}),
         );
-        assert!(reason.contains("wti: max = 2.5 is outside the allowed range -2 to 2 (with shorts"), "{reason}");
-        let (_, rule, reason) = bounds_refusal(json!([{"asset": "sp500", "min": 0.6, "max": 0.4}]), none.clone());
+        assert!(
+            reason.contains("wti: max = 2.5 is outside the allowed range -2 to 2 (with shorts"),
+            "{reason}"
+        );
+        let (_, rule, reason) = bounds_refusal(
+            json!([{"asset": "sp500", "min": 0.6, "max": 0.4}]),
+            none.clone(),
+        );
         assert_eq!(rule, OUT_OF_RANGE);
-        assert!(reason.contains("sp500: min 0.6 is above max 0.4"), "{reason}");
+        assert!(
+            reason.contains("sp500: min 0.6 is above max 0.4"),
+            "{reason}"
+        );
         // The default max is max_weight.
         let (_, _, reason) = bounds_refusal(
             json!([{"asset": "sp500", "min": 0.6}]),
             json!({"max_weight": 0.5}),
         );
-        assert!(reason.contains("sp500: min 0.6 is above max 0.5"), "{reason}");
+        assert!(
+            reason.contains("sp500: min 0.6 is above max 0.5"),
+            "{reason}"
+        );
         // Infeasible sums.
         let (_, rule, reason) = bounds_refusal(
             json!([{"asset": "sp500", "min": 0.5}, {"asset": "nasdaq", "min": 0.6}]),
@@ -873,20 +894,35 @@ mod tests {
         };
         assert!(accepted(
             "risk_report",
-            r(json!([{"name": "Flash crash", "from": "2010-05-01", "to": "2010-05-31"}]), json!({}))
+            r(
+                json!([{"name": "Flash crash", "from": "2010-05-01", "to": "2010-05-31"}]),
+                json!({})
+            )
         ));
         assert_eq!(
-            refused("risk_report", r(json!([{"from": "2010-05-31", "to": "2010-05-01"}]), json!({}))),
-            pair("episodes", INVALID_INPUT)
-        );
-        assert_eq!(
-            refused("risk_report", r(json!([{"from": "May 2010", "to": "2010-05-01"}]), json!({}))),
+            refused(
+                "risk_report",
+                r(
+                    json!([{"from": "2010-05-31", "to": "2010-05-01"}]),
+                    json!({})
+                )
+            ),
             pair("episodes", INVALID_INPUT)
         );
         assert_eq!(
             refused(
                 "risk_report",
-                r(json!([{"from": "2001-01-01", "to": "2001-02-01"}]), json!({"from": "2005-01-01"}))
+                r(json!([{"from": "May 2010", "to": "2010-05-01"}]), json!({}))
+            ),
+            pair("episodes", INVALID_INPUT)
+        );
+        assert_eq!(
+            refused(
+                "risk_report",
+                r(
+                    json!([{"from": "2001-01-01", "to": "2001-02-01"}]),
+                    json!({"from": "2005-01-01"})
+                )
             ),
             pair("episodes", OUT_OF_RANGE)
         );

@@ -263,7 +263,14 @@ mod tests {
     #[test]
     fn finance_schemas_offer_bounds_and_episodes() {
         let specs = tool_specs();
-        let find = |name: &str| specs.iter().find(|s| s.name == name).unwrap().input_schema.clone();
+        let find = |name: &str| {
+            specs
+                .iter()
+                .find(|s| s.name == name)
+                .unwrap()
+                .input_schema
+                .clone()
+        };
         let bounds = &find("optimise_portfolio")["properties"]["bounds"];
         assert_eq!(bounds["type"], "array", "{bounds}");
         let item = &bounds["items"];
@@ -274,7 +281,10 @@ mod tests {
         assert_eq!(item["required"], json!(["asset"]));
         let episode = &find("risk_report")["properties"]["episodes"]["items"];
         for key in ["name", "from", "to"] {
-            assert!(episode["properties"].get(key).is_some(), "{key} in {episode}");
+            assert!(
+                episode["properties"].get(key).is_some(),
+                "{key} in {episode}"
+            );
         }
         assert_eq!(episode["required"], json!(["from", "to"]));
         // The input checker takes them, and says which field is wrong.

@@ -13,8 +13,8 @@ use crate::data::Series;
 use crate::portfolio::{AlignReport, ValueKind};
 use crate::risk::{
     backtest_var, historical, historical_episodes, max_drawdown, monte_carlo, parametric, replay,
-    rolling_forecasts, AlignedPrices, Distribution, Episode, EpisodeResult, MaxDrawdown, VarBacktest,
-    VarEstimate, VarMethod,
+    rolling_forecasts, AlignedPrices, Distribution, Episode, EpisodeResult, MaxDrawdown,
+    VarBacktest, VarEstimate, VarMethod,
 };
 
 /// Rolling window of the VaR backtest, in returns (longer when the

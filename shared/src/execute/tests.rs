@@ -237,13 +237,21 @@ fn picked_episodes_replay_next_to_the_built_in_ones() {
     );
     assert!(flash.total_return < 0.0, "May 2010 fell");
     // The episode outside the data is reported, not dropped in silence.
-    assert_eq!(outcome.stress_refused.len(), 1, "{:?}", outcome.stress_refused);
+    assert_eq!(
+        outcome.stress_refused.len(),
+        1,
+        "{:?}",
+        outcome.stress_refused
+    );
     assert!(
         outcome.stress_refused[0].starts_with("1950-01-01 to 1950-02-01: "),
         "{:?}",
         outcome.stress_refused
     );
-    assert!(outcome.stress.len() > user.len(), "built-in episodes still there");
+    assert!(
+        outcome.stress.len() > user.len(),
+        "built-in episodes still there"
+    );
 }
 
 mod bounded {
@@ -276,7 +284,11 @@ mod bounded {
         })
     }
 
-    fn portfolio(method: PortfolioMethod, long_only: bool, bounds: &[(f64, f64)]) -> OptimisePortfolio {
+    fn portfolio(
+        method: PortfolioMethod,
+        long_only: bool,
+        bounds: &[(f64, f64)],
+    ) -> OptimisePortfolio {
         let mut p: OptimisePortfolio = action(serde_json::json!({
             "assets": ASSETS, "method": "min_variance", "long_only": long_only
         }));

@@ -142,12 +142,13 @@ test("the Risk screen replays stress episodes the user adds by dates", { timeout
   await page.locator("#risk-refusal").waitFor();
   assert.match(await page.locator("#risk-refusal").innerText(), /^episodes: episode 2 .*not after/);
   assert.ok(await page.locator("#risk-run").isDisabled());
-  // Removing it clears the refusal; the third lies outside the data.
+  // The third lies outside the data; removing the second clears the refusal.
+  await inputs("from").nth(2).fill("2021-01-04");
+  await inputs("to").nth(2).fill("2021-03-31");
   await page.locator("#risk-episodes button", { hasText: "Remove episode 2" }).click();
   await page.locator("#risk-refusal").waitFor({ state: "detached" });
   assert.equal(await inputs("from").count(), 2);
-  await inputs("from").nth(1).fill("2021-01-04");
-  await inputs("to").nth(1).fill("2021-03-31");
+  assert.equal(await inputs("from").nth(1).inputValue(), "2021-01-04", "the right row went");
   await assertPhoneLayout("risk episodes");
   const small = (await layoutReport(page)).small;
   assert.deepEqual(small, [], "episode inputs and buttons are 44 px touch targets");

@@ -239,7 +239,11 @@ test("the user's own uploads can be picked and optimised", { timeout: 300_000 },
   assert.ok(w[b.id] <= 0.4 + 1e-6, `bounded upload ${w[b.id]} <= 40%`);
   assert.equal(await page.locator("#portfolio-offline").count(), 0);
   await page.locator('#portfolio-record[data-state="recorded"]').waitFor({ timeout: 30_000 });
-  const stored = (await results()).filter((r) => r.record.kind === "portfolio" && r.record.params.assets === `${a.id},${b.id}`);
-  assert.equal(stored.length, 1, "recorded once");
+  const all = (await results()).filter((r) => r.record.kind === "portfolio");
+  const ids = [String(a.id), String(b.id)].sort().join(",");
+  const stored = all.filter((r) => r.record.source === "user_upload" && r.record.params.assets.split(",").sort().join(",") === ids);
+  assert.equal(stored.length, 1, `recorded once: ${JSON.stringify(all.map((r) => [r.record.source, r.record.params]))}`);
+  // The bound travels with the record's parameters.
+  assert.match(stored[0].record.params.bounds, new RegExp(`"asset":"${b.id}","max":0\\.4`));
   assert.deepEqual(session.problems, []);
 });

@@ -190,6 +190,12 @@ impl EpisodeChoice {
     /// field named is `from` or `to`).
     pub fn episode(&self) -> Result<crate::risk::Episode, (&'static str, String)> {
         let parse = |field: &'static str, text: &str| {
+            if text.trim().is_empty() {
+                return Err((
+                    field,
+                    "is empty: give a date in the form YYYY-MM-DD".to_string(),
+                ));
+            }
             crate::calendar::Date::parse(text.trim()).map_err(|_| {
                 (
                     field,

@@ -498,13 +498,19 @@ fn check_episodes(r: &RiskReport) -> Result<(), Refusal> {
     };
     let (first, last) = (span(&r.from), span(&r.to));
     for (i, choice) in r.episodes.iter().enumerate() {
-        let label = cut(&choice.label());
+        let named = choice.name.as_deref().is_some_and(|n| !n.trim().is_empty());
+        let dated = !choice.from.trim().is_empty() && !choice.to.trim().is_empty();
+        let label = if named || dated {
+            format!(" ({})", cut(&choice.label()))
+        } else {
+            String::new()
+        };
         let episode = choice.episode().map_err(|(field, why)| {
             refuse(
                 TOOL,
                 "episodes",
                 INVALID_INPUT,
-                format!("episode {} ({label}): {field} {why}", i + 1),
+                format!("episode {}{label}: {field} {why}", i + 1),
             )
         })?;
         let outside =
@@ -515,7 +521,7 @@ fn check_episodes(r: &RiskReport) -> Result<(), Refusal> {
                 "episodes",
                 OUT_OF_RANGE,
                 format!(
-                    "episode {} ({label}) lies outside the report's dates {} to {}",
+                    "episode {}{label} lies outside the report's dates {} to {}",
                     i + 1,
                     r.from.as_deref().unwrap_or("the first"),
                     r.to.as_deref().unwrap_or("the last")

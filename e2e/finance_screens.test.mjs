@@ -6,7 +6,9 @@
 // header and row count match the screen; refusals and errors shown as
 // messages; recording through the outbox, and offline runs on the
 // bundled copy recorded once the server is back; no horizontal page scroll
-// at 360 px. One server for the file.
+// at 360 px; stress episodes the user adds by dates replayed in the stress
+// table next to the built-in ones (and one outside the data explained).
+// One server for the file.
 // Run by scripts/test.sh with MLTRAINER_SERVER_BIN and MLTRAINER_DIST set.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
@@ -119,6 +121,49 @@ test("the Risk screen says when the data are too few for the confidence", { time
   await page.waitForFunction(() => document.querySelector("#risk-error") || document.querySelector("#risk-var td[colspan]"), null, { timeout: 60_000 });
   const text = (await page.locator("#risk-error, #risk-var td[colspan]").first().innerText()).trim();
   assert.match(text, /needed|at least|too few/i, text);
+  assert.deepEqual(session.problems, [], "no console errors");
+});
+
+test("the Risk screen replays stress episodes the user adds by dates", { timeout: 180_000 }, async () => {
+  await page.goto(baseUrl + "/risk");
+  await page.locator("#risk-run").waitFor();
+  for (const id of ["#risk-m-normal", "#risk-m-t", "#risk-m-mc"]) await page.locator(id).uncheck();
+  await page.locator("#risk-add-episode").click();
+  await page.locator("#risk-add-episode").click();
+  await page.locator("#risk-add-episode").click();
+  const inputs = (key) => page.locator(`#risk-episodes input[id^="risk-episode-${key}-"]`);
+  assert.equal(await inputs("from").count(), 3);
+  await inputs("name").nth(0).fill("Flash crash");
+  await inputs("from").nth(0).fill("2010-05-03");
+  await inputs("to").nth(0).fill("2010-05-28");
+  // Dates in the wrong order are refused before anything runs.
+  await inputs("from").nth(1).fill("2015-08-25");
+  await inputs("to").nth(1).fill("2015-08-17");
+  await page.locator("#risk-refusal").waitFor();
+  assert.match(await page.locator("#risk-refusal").innerText(), /^episodes: episode 2 .*not after/);
+  assert.ok(await page.locator("#risk-run").isDisabled());
+  // The third lies outside the data; removing the second clears the refusal.
+  await inputs("from").nth(2).fill("2021-01-04");
+  await inputs("to").nth(2).fill("2021-03-31");
+  await page.locator("#risk-episodes button", { hasText: "Remove episode 2" }).click();
+  await page.locator("#risk-refusal").waitFor({ state: "detached" });
+  assert.equal(await inputs("from").count(), 2);
+  assert.equal(await inputs("from").nth(1).inputValue(), "2021-01-04", "the right row went");
+  await assertPhoneLayout("risk episodes");
+  const small = (await layoutReport(page)).small;
+  assert.deepEqual(small, [], "episode inputs and buttons are 44 px touch targets");
+
+  await page.locator("#risk-run").click();
+  await page.locator("#risk-stress table").waitFor({ timeout: 120_000 });
+  const mine = page.locator("#risk-stress tr").filter({ hasText: "Flash crash (yours)" });
+  assert.equal(await mine.count(), 1, await page.locator("#risk-stress").innerText());
+  assert.match(await mine.innerText(), /2010-05-03 to 2010-05-28/);
+  assert.ok(percentOf(await mine.locator("td").nth(2).innerText()) < 0, "May 2010 fell");
+  // The built-in episodes are still there.
+  assert.equal(await page.locator("#risk-stress tr").filter({ hasText: "Financial crisis 2008-2009" }).count(), 1);
+  // The one outside the bundled data (which ends in 2018) says why.
+  assert.match(await page.locator("#risk-stress .stress-refused").innerText(), /Not replayed: 2021-01-04 to 2021-03-31: .*2018/);
+  await page.locator('#risk-record[data-state="recorded"]').waitFor({ timeout: 30_000 });
   assert.deepEqual(session.problems, [], "no console errors");
 });
 

@@ -5,10 +5,14 @@
 // screen says so and keeps the record waiting, and after reconnection the
 // server holds it exactly once, even though the first POST reached the
 // server and only its answer was lost. One server for the suite, in local
-// mode on a fresh data directory, at a 360 px phone viewport.
+// mode on a fresh data directory, at a 360 px phone viewport. Per-asset
+// bounds typed on the screen hold in the weights shown; the user's own
+// uploads (stored through POST /api/uploads) can be picked and optimised.
 // Run with MLTRAINER_SERVER_BIN and MLTRAINER_DIST set.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { gunzipSync } from "node:zlib";
 import { layoutReport, openSession } from "./support.mjs";
 
 const RUN_TIMEOUT = 180_000;
@@ -141,4 +145,107 @@ test("offline on bundled data: computed in the worker, recorded once after recon
   assert.equal(mine[0].record.client_id, kept.pending[0].client_id);
   const left = await page.evaluate(() => JSON.parse(localStorage.getItem("mltrainer.finance.outbox.v1")));
   assert.equal(left.pending.length, 0);
+});
+
+/** Each shown asset's exact weight (the cells' data-value), by asset id. */
+async function weightsByAsset() {
+  const rows = await page.locator("#portfolio-weights tbody tr").all();
+  const out = {};
+  for (const row of rows) {
+    const asset = (await row.locator("td").first().innerText()).trim();
+    out[asset] = Number(await row.locator("td.weight").getAttribute("data-value"));
+  }
+  return out;
+}
+
+test("per-asset bounds typed on the screen hold in the weights shown", { timeout: 300_000 }, async () => {
+  await page.goto(baseUrl + "/portfolio");
+  await chooseAssets(["sp500", "nasdaq", "wti"]);
+  await page.locator("#portfolio-method").selectOption("max_sharpe");
+  await page.locator("#portfolio-min-sp500").fill("30");
+  await page.locator("#portfolio-max-wti").fill("10");
+  await page.locator("#portfolio-max-nasdaq").fill("50");
+  const layout = await layoutReport(page);
+  assert.deepEqual(layout.small, [], "bound inputs are 44 px touch targets");
+  assert.deepEqual(layout.unlabelled, []);
+  assert.ok(layout.overflow <= 0, `no sideways scrolling at 360 px (${layout.overflow})`);
+  await page.locator("#portfolio-run").click();
+  await page.locator("#portfolio-result").waitFor({ timeout: RUN_TIMEOUT });
+  const w = await weightsByAsset();
+  assert.deepEqual(Object.keys(w).sort(), ["nasdaq", "sp500", "wti"]);
+  const eps = 1e-6;
+  assert.ok(w.sp500 >= 0.3 - eps, `sp500 ${w.sp500} >= 30%`);
+  assert.ok(w.wti <= 0.1 + eps && w.wti >= -eps, `wti ${w.wti} in 0..10%`);
+  assert.ok(w.nasdaq <= 0.5 + eps && w.nasdaq >= -eps, `nasdaq ${w.nasdaq} in 0..50%`);
+  const sum = w.sp500 + w.nasdaq + w.wti;
+  assert.ok(Math.abs(sum - 1) < 1e-6, `weights sum to ${sum}`);
+  assert.equal(await page.locator("#portfolio-total").innerText(), "100.0%");
+
+  // Bounds no portfolio meets are refused before anything runs, naming the field.
+  await page.locator("#portfolio-max-nasdaq").fill("");
+  await page.locator("#portfolio-min-nasdaq").fill("80");
+  await page.locator("#portfolio-run").click();
+  const error = await page.locator("#portfolio-error").innerText();
+  assert.match(error, /^bounds: /, error);
+  assert.match(error, /lower bounds sum to 1\.1/, error);
+  await page.locator("#portfolio-min-nasdaq").fill("");
+  // Hierarchical risk parity takes no bounds: the inputs go away.
+  await page.locator("#portfolio-method").selectOption("hrp");
+  await page.locator("#portfolio-bounds").waitFor({ state: "detached" });
+});
+
+/** The bundled `id` between `from` and `to` as a Date,Close CSV (ISO dates). */
+function closesCsv(id, from, to) {
+  const lines = gunzipSync(readFileSync(`shared/data/bundled/${id}.csv.gz`)).toString().trim().split("\n");
+  const out = ["Date,Close"];
+  for (const line of lines.slice(1)) {
+    const cols = line.split(",");
+    const [m, d, y] = cols[0].split("/");
+    const iso = `${y}-${m.padStart(2, "0")}-${d.padStart(2, "0")}`;
+    if (iso >= from && iso <= to) out.push(`${iso},${cols[4]}`);
+  }
+  return out.join("\n") + "\n";
+}
+
+test("the user's own uploads can be picked and optimised", { timeout: 300_000 }, async () => {
+  await page.goto(baseUrl + "/portfolio");
+  const upload = (name, csv) =>
+    page.evaluate(
+      ([name, csv]) =>
+        fetch(`/api/uploads?name=${encodeURIComponent(name)}`, { method: "POST", headers: { "content-type": "text/csv" }, body: csv }).then(async (r) => {
+          if (!r.ok) throw new Error(`${r.status} ${await r.text()}`);
+          return r.json();
+        }),
+      [name, csv],
+    );
+  const a = await upload("my-spx.csv", closesCsv("sp500", "2012-01-01", "2015-12-31"));
+  const b = await upload("my-ndx.csv", closesCsv("nasdaq", "2012-01-01", "2015-12-31"));
+  assert.ok(a.id && b.id, JSON.stringify([a, b]));
+
+  await page.reload();
+  await page.locator("#portfolio-source").selectOption("user_upload");
+  await page.locator(`.asset-picker input[value="${a.id}"]`).waitFor();
+  const labels = await page.locator(".asset-picker label").allInnerTexts();
+  assert.ok(labels.some((l) => l.includes("my-spx.csv")) && labels.some((l) => l.includes("my-ndx.csv")), labels.join("|"));
+  assert.equal(await page.locator('.asset-picker input[value="sp500"]').count(), 0, "bundled ids are not offered under uploads");
+  await chooseAssets([String(a.id), String(b.id)]);
+  await page.locator("#portfolio-method").selectOption("min_variance");
+  await page.locator(`#portfolio-max-${b.id}`).fill("40");
+  await page.locator("#portfolio-run").click();
+  await page.locator("#portfolio-result").waitFor({ timeout: RUN_TIMEOUT });
+  const w = await weightsByAsset();
+  assert.deepEqual(Object.keys(w).sort(), [String(a.id), String(b.id)].sort());
+  assert.ok(Math.abs(w[a.id] + w[b.id] - 1) < 1e-6, JSON.stringify(w));
+  assert.ok(w[b.id] <= 0.4 + 1e-6, `bounded upload ${w[b.id]} <= 40%`);
+  assert.equal(await page.locator("#portfolio-offline").count(), 0);
+  await page.locator('#portfolio-record[data-state="recorded"]').waitFor({ timeout: 30_000 });
+  const all = (await results()).filter((r) => r.record.kind === "portfolio");
+  const ids = [String(a.id), String(b.id)].sort().join(",");
+  const stored = all.filter((r) => r.record.source === "user_upload" && r.record.params.assets.split(",").sort().join(",") === ids);
+  assert.equal(stored.length, 1, `recorded once: ${JSON.stringify(all.map((r) => [r.record.source, r.record.params]))}`);
+  // The bound travels with the record's parameters.
+  assert.match(stored[0].record.params.bounds, new RegExp(`"asset":"${b.id}","max":0\\.4`));
+  // The offline test before this one logged its aborted requests; nothing else may have.
+  const others = session.problems.filter((p) => !/ERR_INTERNET_DISCONNECTED|Failed to load resource/.test(p));
+  assert.deepEqual(others, []);
 });

@@ -1,4 +1,5 @@
-//! The Backtest screen (`/backtest`): a technical rule (moving-average
+//! The Backtest screen (`/backtest`): on a bundled dataset or one of the
+//! user's uploads, a technical rule (moving-average
 //! crossover, RSI, Bollinger, momentum, with their parameters), long-only
 //! or long-short, a sizing and costs as a `shared::actions::Backtest`,
 //! checked by `shared::actions::validate` and run through
@@ -28,8 +29,8 @@ use super::chat::finance::backtest_view;
 use super::equity_chart::{drawdown_chart, equity_chart};
 use super::field::Choice;
 use super::finance_form::{
-    fraction_of_percent, local_check, number, optional, stage_words, DatasetSelect, RunState,
-    TextField,
+    first_choice, fraction_of_percent, load_uploads, local_check, number, optional, stage_words,
+    DatasetSelect, RunState, SourceSelect, TextField, BUNDLED, USER_UPLOAD,
 };
 use super::format::{count, fixed, percent};
 use super::run_badges::{Kept, RunBadges};
@@ -74,6 +75,7 @@ pub const FROM_LAB_URL: &str = "/backtest?from=lab";
 /// The form's text, as typed.
 #[derive(Clone, Copy)]
 struct BacktestForm {
+    source: RwSignal<String>,
     symbol: RwSignal<String>,
     rule: RwSignal<RuleChoice>,
     fast: RwSignal<String>,
@@ -99,6 +101,7 @@ impl BacktestForm {
         let text = |s: &str| RwSignal::new(s.to_string());
         let (fast, slow) = Backtest::DEFAULT_MA;
         BacktestForm {
+            source: text(BUNDLED),
             symbol: text("sp500"),
             rule: RwSignal::new(RuleChoice::MaCrossover),
             fast: text(&fast.to_string()),
@@ -128,7 +131,7 @@ impl BacktestForm {
         let int = |label: &str, s: RwSignal<String>| number::<u32>(label, &s.get()).map(Some);
         let real = |label: &str, s: RwSignal<String>| number::<f64>(label, &s.get()).map(Some);
         let mut b = Backtest {
-            source: "bundled".to_string(),
+            source: self.source.get(),
             symbol: self.symbol.get(),
             rule,
             fast: None,
@@ -183,11 +186,15 @@ impl BacktestForm {
 #[component]
 pub fn BacktestPage() -> impl IntoView {
     let form = BacktestForm::new();
+    let uploads = load_uploads();
     let query = use_query_map();
     let handoff = RwSignal::new(None::<LabHandoff>);
     Effect::new(move |_| {
         let from_lab = query.with(|q| q.get("from").as_deref() == Some("lab"));
         if let Some(h) = from_lab.then(LabHandoff::load).flatten() {
+            if [BUNDLED, USER_UPLOAD].contains(&h.request.source.as_str()) {
+                form.source.set(h.request.source.clone());
+            }
             form.symbol.set(h.request.symbol.clone());
             form.from.set(h.request.from.clone().unwrap_or_default());
             form.to.set(h.request.to.clone().unwrap_or_default());
@@ -325,7 +332,9 @@ pub fn BacktestPage() -> impl IntoView {
                 <h2 id="bt-title">"Backtest"</h2>
                 {handoff_view}
                 <form class="stack" on:submit=run novalidate>
-                    <DatasetSelect id="bt-symbol".to_string() label="Series".to_string() value=form.symbol />
+                    <SourceSelect id="bt-source" source=form.source uploads=uploads
+                        on_change=move |source: String| form.symbol.set(first_choice(&source, uploads)) />
+                    <DatasetSelect id="bt-symbol".to_string() label="Series".to_string() value=form.symbol source=form.source uploads=uploads />
                     <div class="field">
                         <label for="bt-rule">"Rule"</label>
                         <select id="bt-rule" on:change=move |ev| form.rule.set(match event_target_value(&ev).as_str() {

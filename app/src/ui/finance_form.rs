@@ -1,4 +1,6 @@
-//! Pieces the Risk and Backtest screens share: the bundled-dataset picker,
+//! Pieces the Portfolio, Risk and Backtest screens share: the data-source
+//! choice (bundled datasets or the user's uploads, listed through the
+//! server), the asset picker of that source,
 //! number parsing with messages that name the field, the local check of
 //! the form's action (`shared::actions::validate` under the rules in
 //! force, or the built-in rules until the server has answered), the words
@@ -10,12 +12,15 @@
 use std::str::FromStr;
 
 use leptos::prelude::*;
+use leptos::task::spawn_local;
 use shared::actions::{validate, Action, ActionContext, Refusal};
+use shared::api::UploadSummary;
 use shared::compliance::Rules;
 use shared::data::bundled;
 use shared::pricing::dates::Date;
 
 use super::session::use_session;
+use crate::api;
 use crate::clock::today;
 use crate::finance::Stage;
 
@@ -104,30 +109,159 @@ pub fn local_check(form: Memo<Result<Action, String>>) -> Memo<Result<Action, St
     })
 }
 
-/// A labelled `<select>` of the bundled datasets, bound to `value` (a
-/// dataset id).
+/// The source of the bundled datasets.
+pub const BUNDLED: &str = "bundled";
+/// The source of the user's own uploads.
+pub const USER_UPLOAD: &str = "user_upload";
+
+/// One series a picker offers: its id (the `symbol` of a data request)
+/// and the words shown.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Choice {
+    /// Dataset id or upload id.
+    pub id: String,
+    /// Title shown.
+    pub title: String,
+}
+
+/// The user's uploads as the server listed them: `None` while loading,
+/// `Err` with a sentence when they could not be listed (e.g. offline).
+pub type UploadList = RwSignal<Option<Result<Vec<UploadSummary>, String>>>;
+
+/// Lists the user's uploads through the server once, for a screen's
+/// pickers.
+pub fn load_uploads() -> UploadList {
+    let uploads: UploadList = RwSignal::new(None);
+    spawn_local(async move {
+        let listed = api::uploads().await.map_err(|e| e.message());
+        uploads.set(Some(listed));
+    });
+    uploads
+}
+
+/// The series of `source` a picker offers: the bundled catalog, or the
+/// uploads listed so far (none while loading or when listing failed).
+pub fn choices(source: &str, uploads: &Option<Result<Vec<UploadSummary>, String>>) -> Vec<Choice> {
+    if source == USER_UPLOAD {
+        match uploads {
+            Some(Ok(list)) => list
+                .iter()
+                .map(|u| Choice {
+                    id: u.id.to_string(),
+                    title: format!("{} (upload {})", u.name, u.id),
+                })
+                .collect(),
+            _ => Vec::new(),
+        }
+    } else {
+        bundled::catalog()
+            .iter()
+            .map(|d| Choice {
+                id: d.id.to_string(),
+                title: format!("{} ({})", d.title, d.id),
+            })
+            .collect()
+    }
+}
+
+/// A labelled choice of the data source (bundled datasets or the user's
+/// uploads) bound to `source`; `on_change` hears the new source (screens
+/// reset their asset choice to it). Says why when the uploads cannot be
+/// listed (offline: bundled data only) or when there are none yet.
+#[component]
+pub fn SourceSelect(
+    /// Element id (also the label's `for`).
+    id: &'static str,
+    /// The source: [`BUNDLED`] or [`USER_UPLOAD`].
+    source: RwSignal<String>,
+    /// The uploads listed for this screen.
+    uploads: UploadList,
+    /// Called with the new source after it is set.
+    on_change: impl Fn(String) + 'static,
+) -> impl IntoView {
+    let note = move || {
+        let message = uploads.with(|u| match u {
+            Some(Err(why)) => Some(format!(
+                "Your uploads could not be listed ({why}); bundled data works offline."
+            )),
+            Some(Ok(list)) if list.is_empty() && source.get() == USER_UPLOAD => {
+                Some("No uploads yet: add a CSV on the Data screen.".to_string())
+            }
+            _ => None,
+        })?;
+        Some(view! { <p class="muted source-note">{message}</p> })
+    };
+    view! {
+        <div class="field">
+            <label for=id>"Data"</label>
+            <select id=id on:change=move |ev| {
+                let value = event_target_value(&ev);
+                source.set(value.clone());
+                on_change(value);
+            }>
+                <option value=BUNDLED selected=move || source.get() == BUNDLED>"Bundled datasets"</option>
+                <option value=USER_UPLOAD selected=move || source.get() == USER_UPLOAD>"My uploads"</option>
+            </select>
+            {note}
+        </div>
+    }
+}
+
+/// A labelled `<select>` of the series of `source` (bundled datasets or
+/// the user's uploads), bound to `value` (a dataset or upload id).
 #[component]
 pub fn DatasetSelect(
     /// Element id (also the label's `for`).
     id: String,
     /// Visible label.
     label: String,
-    /// The chosen dataset id.
+    /// The chosen dataset or upload id.
     value: RwSignal<String>,
+    /// The source whose series are offered.
+    source: RwSignal<String>,
+    /// The uploads listed for this screen.
+    uploads: UploadList,
 ) -> impl IntoView {
-    let options = bundled::catalog()
-        .iter()
-        .map(|d| {
-            let id = d.id;
-            view! { <option value=id selected=move || value.get() == id>{format!("{} ({})", d.title, d.id)}</option> }
-        })
-        .collect_view();
+    // When the list arrives (uploads load after the screen) or the source
+    // changes, a value the list lacks becomes its first series.
+    Effect::new(move |_| {
+        let listed = uploads.with(|u| choices(&source.get(), u));
+        let known = value.with_untracked(|v| listed.iter().any(|c| c.id == *v));
+        if let (false, Some(first)) = (known, listed.first()) {
+            value.set(first.id.clone());
+        }
+    });
+    let options = move || {
+        let listed = uploads.with(|u| choices(&source.get(), u));
+        if listed.is_empty() {
+            return view! { <option value="" selected=true disabled=true>"No series to choose"</option> }
+                .into_any();
+        }
+        listed
+            .into_iter()
+            .map(|c| {
+                let chosen = c.id.clone();
+                view! { <option value=c.id selected=move || value.get() == chosen>{c.title}</option> }
+            })
+            .collect_view()
+            .into_any()
+    };
     view! {
         <div class="field">
             <label for=id.clone()>{label}</label>
             <select id=id on:change=move |ev| value.set(event_target_value(&ev))>{options}</select>
         </div>
     }
+}
+
+/// The first series of `source` (what a picker shows first), or empty.
+pub fn first_choice(source: &str, uploads: UploadList) -> String {
+    uploads.with_untracked(|u| {
+        choices(source, u)
+            .first()
+            .map(|c| c.id.clone())
+            .unwrap_or_default()
+    })
 }
 
 /// A labelled text input bound to `value` (numbers or dates as typed).
@@ -193,6 +327,30 @@ mod tests {
             "Fetching 2 series through the compliance gateway…"
         );
         assert_eq!(stage_words(Stage::Computing, "Computing"), "Computing");
+    }
+
+    #[test]
+    fn pickers_offer_the_catalog_or_the_listed_uploads() {
+        let bundled_ids: Vec<String> = choices(BUNDLED, &None).into_iter().map(|c| c.id).collect();
+        assert!(
+            bundled_ids.contains(&"sp500".to_string()),
+            "{bundled_ids:?}"
+        );
+        assert_eq!(bundled_ids.len(), bundled::catalog().len());
+        assert!(choices(USER_UPLOAD, &None).is_empty(), "still loading");
+        assert!(choices(USER_UPLOAD, &Some(Err("offline".into()))).is_empty());
+        let listed: Vec<UploadSummary> = serde_json::from_value(serde_json::json!([{
+            "id": 7, "name": "mine.csv", "created_at": "2026-01-01T00:00:00Z",
+            "provenance": bundled::load("sp500").unwrap().provenance()
+        }]))
+        .unwrap();
+        assert_eq!(
+            choices(USER_UPLOAD, &Some(Ok(listed))),
+            vec![Choice {
+                id: "7".into(),
+                title: "mine.csv (upload 7)".into()
+            }]
+        );
     }
 
     #[test]

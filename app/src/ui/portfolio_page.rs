@@ -1,5 +1,7 @@
-//! The Portfolio screen (`/portfolio`): choose bundled assets, the
-//! estimators, the constraints and the method; see the weights (table and
+//! The Portfolio screen (`/portfolio`): choose assets (bundled datasets or
+//! the user's uploads), the estimators, the constraints (long-only or
+//! shorts, a cap on every weight, per-asset bounds) and the method; see
+//! the weights (table and
 //! bars), the figures, each asset's risk contribution, what alignment
 //! dropped, and the efficient frontier with the chosen portfolio and each
 //! asset on it. The form is an `optimise_portfolio` action, checked by
@@ -14,9 +16,11 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use serde::de::DeserializeOwned;
+use std::collections::BTreeMap;
+
 use shared::actions::{
-    validate, Action, ActionContext, CovarianceChoice, OptimisePortfolio, PortfolioMethod,
-    ReturnsChoice,
+    validate, Action, ActionContext, AssetBound, CovarianceChoice, OptimisePortfolio,
+    PortfolioMethod, ReturnsChoice,
 };
 use shared::compliance::Rules;
 use shared::data::bundled;
@@ -24,6 +28,9 @@ use shared::execute::{FinanceOutcome, PortfolioOutcome};
 
 use super::bar_chart::{Bar, BarChart};
 use super::chat::finance::align_lines;
+use super::finance_form::{
+    choices, first_choice, fraction_of_percent, load_uploads, SourceSelect, BUNDLED,
+};
 use super::format::{fixed, percent};
 use super::run_badges::RunBadges;
 use super::scatter::{Point, RiskReturnChart};
@@ -45,7 +52,9 @@ const METHODS: [PortfolioMethod; 7] = [
 /// The form as typed: numbers as text, percentages in percent.
 #[derive(Clone, Debug, PartialEq)]
 pub struct PortfolioForm {
-    /// Bundled dataset ids, in the order chosen.
+    /// The assets' source: `bundled` or `user_upload`.
+    pub source: String,
+    /// Dataset or upload ids, in the order chosen.
     pub assets: Vec<String>,
     /// The optimiser.
     pub method: PortfolioMethod,
@@ -63,6 +72,9 @@ pub struct PortfolioForm {
     pub long_only: bool,
     /// Largest weight of each asset, percent (empty: none).
     pub max_weight: String,
+    /// Per-asset (min, max) weights in percent by asset id (empty: the
+    /// default); only chosen assets' bounds are sent.
+    pub bounds: BTreeMap<String, (String, String)>,
     /// Annual risk-free rate, percent.
     pub risk_free: String,
     /// Minimum-CVaR confidence, percent (empty: the default).
@@ -76,6 +88,7 @@ pub struct PortfolioForm {
 impl Default for PortfolioForm {
     fn default() -> Self {
         PortfolioForm {
+            source: BUNDLED.into(),
             assets: vec!["sp500".into(), "nasdaq".into(), "wti".into()],
             method: PortfolioMethod::MaxSharpe,
             target: "10".into(),
@@ -85,6 +98,7 @@ impl Default for PortfolioForm {
             half_life: String::new(),
             long_only: true,
             max_weight: String::new(),
+            bounds: BTreeMap::new(),
             risk_free: "0".into(),
             confidence: String::new(),
             from: String::new(),
@@ -128,8 +142,25 @@ impl PortfolioForm {
         };
         let uses_half_life =
             self.returns == ReturnsChoice::Ewma || self.covariance == CovarianceChoice::Ewma;
+        let mut bounds = Vec::new();
+        if takes_bounds(self.method) {
+            for asset in &self.assets {
+                let Some((min, max)) = self.bounds.get(asset) else {
+                    continue;
+                };
+                let min = optional(&format!("Smallest weight of {asset}"), min)?;
+                let max = optional(&format!("Largest weight of {asset}"), max)?;
+                if min.is_some() || max.is_some() {
+                    bounds.push(AssetBound {
+                        asset: asset.clone(),
+                        min: min.map(fraction_of_percent),
+                        max: max.map(fraction_of_percent),
+                    });
+                }
+            }
+        }
         Ok(Action::OptimisePortfolio(Box::new(OptimisePortfolio {
-            source: "bundled".into(),
+            source: self.source.clone(),
             assets: self.assets.clone(),
             method: self.method,
             target,
@@ -143,6 +174,7 @@ impl PortfolioForm {
             },
             long_only: self.long_only,
             max_weight: optional("Largest weight", &self.max_weight)?.map(|v| v / 100.0),
+            bounds,
             risk_free: number("Risk-free rate", &self.risk_free)? / 100.0,
             confidence: if self.method == PortfolioMethod::MinCvar {
                 optional("Confidence", &self.confidence)?.map(|v| v / 100.0)
@@ -153,6 +185,11 @@ impl PortfolioForm {
             to: optional_text(&self.to),
         })))
     }
+}
+
+/// Whether `method` takes weight limits (risk parity and HRP do not).
+fn takes_bounds(method: PortfolioMethod) -> bool {
+    !matches!(method, PortfolioMethod::RiskParity | PortfolioMethod::Hrp)
 }
 
 /// A serde enum value from its snake-case wire name.
@@ -223,6 +260,9 @@ enum RunState {
 pub fn PortfolioPage() -> impl IntoView {
     let session = use_session();
     let form = RwSignal::new(PortfolioForm::default());
+    let uploads = load_uploads();
+    let source = RwSignal::new(BUNDLED.to_string());
+    let chosen = Memo::new(move |_| form.with(|f| f.assets.clone()));
     let state = RwSignal::new(RunState::Idle);
     let cancel = StoredValue::new_local(Cancel::default());
 
@@ -280,42 +320,95 @@ pub fn PortfolioPage() -> impl IntoView {
     };
     let stop = move |_| cancel.get_value().cancel();
 
-    let asset_boxes = bundled::catalog()
-        .iter()
-        .map(|info| {
-            let id = info.id;
-            let box_id = format!("asset-{id}");
-            let frequency = match info.frequency {
-                bundled::Frequency::Daily => "daily",
-                bundled::Frequency::Monthly => "monthly",
-            };
-            view! {
-                <li>
-                    <input
-                        type="checkbox"
-                        id=box_id.clone()
-                        value=id
-                        prop:checked=move || form.with(|f| f.assets.iter().any(|a| a == id))
-                        on:change=move |ev| {
-                            let on = event_target_checked(&ev);
-                            form.update(|f| {
-                                f.assets.retain(|a| a != id);
-                                if on {
-                                    f.assets.push(id.to_string());
-                                }
-                            });
-                        }
-                    />
-                    <label for=box_id>{info.title} <small class="muted">" · " {frequency}</small></label>
-                </li>
-            }
-        })
-        .collect_view();
-    // Built on each showing (a view is not Clone when components are erased).
+    // A new source: no asset chosen yet, the market its first series.
+    let source_changed = move |new: String| {
+        let market = first_choice(&new, uploads);
+        form.update(|f| {
+            f.source = new;
+            f.assets.clear();
+            f.market = market;
+        });
+    };
+    let asset_boxes = move || {
+        let listed = uploads.with(|u| choices(&source.get(), u));
+        listed
+            .into_iter()
+            .map(|choice| {
+                let id = choice.id.clone();
+                let box_id = format!("asset-{id}");
+                let note = bundled::info(&id).ok().map(|info| match info.frequency {
+                    bundled::Frequency::Daily => " · daily",
+                    bundled::Frequency::Monthly => " · monthly",
+                });
+                let title = bundled::info(&id)
+                    .map(|info| info.title.to_string())
+                    .unwrap_or(choice.title);
+                let (checked, toggled) = (id.clone(), id.clone());
+                view! {
+                    <li>
+                        <input
+                            type="checkbox"
+                            id=box_id.clone()
+                            value=id
+                            prop:checked=move || chosen.with(|a| a.contains(&checked))
+                            on:change=move |ev| {
+                                let on = event_target_checked(&ev);
+                                form.update(|f| {
+                                    f.assets.retain(|a| *a != toggled);
+                                    if on {
+                                        f.assets.push(toggled.clone());
+                                    }
+                                });
+                            }
+                        />
+                        <label for=box_id>{title} <small class="muted">{note}</small></label>
+                    </li>
+                }
+            })
+            .collect_view()
+    };
     let market_options = move || {
-        bundled::catalog()
-            .iter()
-            .map(|info| view! { <option value=info.id selected=move || form.with(|f| f.market == info.id)>{info.id}</option> })
+        uploads
+            .with(|u| choices(&source.get(), u))
+            .into_iter()
+            .map(|c| {
+                let id = c.id.clone();
+                view! { <option value=c.id selected=move || form.with(|f| f.market == id)>{c.title}</option> }
+            })
+            .collect_view()
+    };
+    // One row per chosen asset: its smallest and largest weight in percent
+    // (re-rendered only when the chosen assets change, so typing keeps focus).
+    let bound_rows = move || {
+        chosen
+            .get()
+            .into_iter()
+            .map(|asset| {
+                let name = asset.clone();
+                let field = move |kind: &'static str, label: &'static str, min_side: bool| {
+                    let dom_id = format!("portfolio-{kind}-{asset}");
+                    let (read, write) = (asset.clone(), asset.clone());
+                    view! {
+                        <div class="field">
+                            <label for=dom_id.clone()>{label}</label>
+                            <input id=dom_id type="text" inputmode="decimal" autocomplete="off"
+                                prop:value=move || form.with(|f| f.bounds.get(&read).map(|b| if min_side { b.0.clone() } else { b.1.clone() }).unwrap_or_default())
+                                on:input=move |ev| {
+                                    let v = event_target_value(&ev);
+                                    form.update(|f| {
+                                        let b = f.bounds.entry(write.clone()).or_default();
+                                        if min_side { b.0 = v } else { b.1 = v }
+                                    });
+                                } />
+                        </div>
+                    }
+                };
+                view! {
+                    <p class="bound-asset">{name}</p>
+                    {field("min", "Smallest (%)", true)}
+                    {field("max", "Largest (%)", false)}
+                }
+            })
             .collect_view()
     };
     let method_options = METHODS
@@ -396,8 +489,9 @@ pub fn PortfolioPage() -> impl IntoView {
         <div class="page portfolio-page">
             <section class="card" aria-labelledby="portfolio-title">
                 <h2 id="portfolio-title">"Portfolio"</h2>
-                <p class="muted">"Optimise a portfolio of real bundled series. Returns are aligned on the dates every asset has; what is dropped is listed with the result. Runs in a worker; without the server it uses the app's own copy of the bundled data and records the result when the server is back."</p>
+                <p class="muted">"Optimise a portfolio of real series: bundled datasets or your uploads. Returns are aligned on the dates every asset has; what is dropped is listed with the result. Runs in a worker; without the server it uses the app's own copy of the bundled data and records the result when the server is back."</p>
                 <form id="portfolio-form" on:submit=run novalidate=true>
+                    <SourceSelect id="portfolio-source" source=source uploads=uploads on_change=source_changed />
                     <fieldset class="asset-picker">
                         <legend>"Assets"</legend>
                         <ul class="plain-list">{asset_boxes}</ul>
@@ -430,7 +524,7 @@ pub fn PortfolioPage() -> impl IntoView {
                         <Show when=move || form.with(|f| f.returns == ReturnsChoice::Capm)>
                             <div class="field">
                                 <label for="portfolio-market">"Market"</label>
-                                <select id="portfolio-market" on:change=move |ev| { let v = event_target_value(&ev); form.update(|f| f.market = v) }>{market_options()}</select>
+                                <select id="portfolio-market" on:change=move |ev| { let v = event_target_value(&ev); form.update(|f| f.market = v) }>{market_options}</select>
                             </div>
                         </Show>
                         <div class="field">
@@ -446,6 +540,12 @@ pub fn PortfolioPage() -> impl IntoView {
                         {text_field("portfolio-half-life", "EWMA half-life (periods)", |f| f.half_life.clone(), |f, v| f.half_life = v)}
                         {text_field("portfolio-risk-free", "Risk-free rate (% a year)", |f| f.risk_free.clone(), |f, v| f.risk_free = v)}
                         {text_field("portfolio-max-weight", "Largest weight of each asset (%)", |f| f.max_weight.clone(), |f, v| f.max_weight = v)}
+                        <Show when=move || form.with(|f| takes_bounds(f.method)) && !chosen.with(Vec::is_empty)>
+                            <fieldset class="bounds" id="portfolio-bounds">
+                                <legend>"Per-asset bounds (%, empty: the default)"</legend>
+                                <div class="bounds-grid">{bound_rows}</div>
+                            </fieldset>
+                        </Show>
                         <Show when=move || form.with(|f| f.method == PortfolioMethod::MinCvar)>
                             {text_field("portfolio-confidence", "CVaR confidence (%)", |f| f.confidence.clone(), |f, v| f.confidence = v)}
                         </Show>
@@ -600,6 +700,41 @@ mod tests {
         assert_eq!(a.market, None);
         assert_eq!(a.from.as_deref(), Some("2010-01-01"));
         assert_eq!(a.to, None);
+        form.method = PortfolioMethod::MaxSharpe;
+        form.bounds.insert("wti".into(), ("".into(), "10".into()));
+        form.bounds.insert("sp500".into(), ("20".into(), "".into()));
+        form.bounds.insert("gold".into(), ("50".into(), "".into()));
+        let Action::OptimisePortfolio(a) = form.to_action().unwrap() else {
+            panic!()
+        };
+        assert_eq!(
+            a.bounds,
+            vec![
+                AssetBound {
+                    asset: "sp500".into(),
+                    min: Some(0.2),
+                    max: None
+                },
+                AssetBound {
+                    asset: "wti".into(),
+                    min: None,
+                    max: Some(0.1)
+                },
+            ],
+            "in asset order, only chosen assets"
+        );
+        form.method = PortfolioMethod::Hrp;
+        let Action::OptimisePortfolio(a) = form.to_action().unwrap() else {
+            panic!()
+        };
+        assert!(a.bounds.is_empty(), "HRP takes no bounds");
+        form.method = PortfolioMethod::TargetReturn;
+        form.bounds.insert("wti".into(), ("".into(), "ten".into()));
+        assert_eq!(
+            form.to_action().unwrap_err(),
+            "Largest weight of wti: \"ten\" is not a number"
+        );
+        form.bounds.clear();
         form.target = "ten".into();
         assert_eq!(
             form.to_action().unwrap_err(),

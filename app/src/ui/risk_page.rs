@@ -1,10 +1,12 @@
-//! The Risk screen (`/risk`): one bundled asset or a weighted portfolio of
-//! them, a confidence, a horizon and the VaR methods (historical, normal,
-//! Student-t, Monte Carlo labelled a simulation) as a
+//! The Risk screen (`/risk`): one asset or a weighted portfolio of them
+//! (bundled datasets or the user's uploads), a confidence, a horizon, the
+//! VaR methods (historical, normal, Student-t, Monte Carlo labelled a
+//! simulation) and stress episodes the user picks by dates, as a
 //! `shared::actions::RiskReport`, checked by `shared::actions::validate`
 //! and run through [`crate::finance::run`]. Shows the VaR/ES table, the
 //! return distribution with VaR and CVaR marked, the drawdown curve, the
-//! historical stress episodes inside the data, the VaR backtest with its
+//! historical stress episodes inside the data and the user's own (or why
+//! one could not be replayed), the VaR backtest with its
 //! reading, and user-defined shocks (price, volatility, rates) on a linear
 //! holding with the Strategies screen's option legs.
 //!
@@ -14,7 +16,7 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use shared::actions::{Action, RiskMethod, RiskReport};
+use shared::actions::{Action, EpisodeChoice, RiskMethod, RiskReport, EPISODES_MAX};
 use shared::calendar::Date;
 use shared::execute::{FinanceOutcome, RiskOutcome};
 use shared::pricing::strategy::Leg;
@@ -27,8 +29,8 @@ use super::chat::finance::{
 };
 use super::equity_chart::drawdown_chart;
 use super::finance_form::{
-    fraction_of_percent, local_check, number, optional, stage_words, CheckField, DatasetSelect,
-    RunState, TextField,
+    first_choice, fraction_of_percent, load_uploads, local_check, number, optional, stage_words,
+    CheckField, DatasetSelect, RunState, SourceSelect, TextField, BUNDLED,
 };
 use super::format::{count, fixed, percent};
 use super::histogram::Histogram;
@@ -49,9 +51,19 @@ struct HoldingRow {
     weight_pct: RwSignal<String>,
 }
 
+/// One user-picked stress episode of the form, as typed.
+#[derive(Clone, Copy)]
+struct EpisodeRow {
+    id: u64,
+    name: RwSignal<String>,
+    from: RwSignal<String>,
+    to: RwSignal<String>,
+}
+
 /// The form's text, as typed.
 #[derive(Clone, Copy)]
 struct RiskForm {
+    source: RwSignal<String>,
     portfolio: RwSignal<bool>,
     asset: RwSignal<String>,
     holdings: RwSignal<Vec<HoldingRow>>,
@@ -62,6 +74,7 @@ struct RiskForm {
     seed: RwSignal<String>,
     from: RwSignal<String>,
     to: RwSignal<String>,
+    episodes: RwSignal<Vec<EpisodeRow>>,
 }
 
 impl RiskForm {
@@ -88,8 +101,18 @@ impl RiskForm {
             .map(|(m, _)| *m)
             .collect();
         let confidence: f64 = number("Confidence", &self.confidence_pct.get())?;
+        let episodes = self
+            .episodes
+            .get()
+            .iter()
+            .map(|e| EpisodeChoice {
+                name: optional(&e.name.get()),
+                from: e.from.get().trim().to_string(),
+                to: e.to.get().trim().to_string(),
+            })
+            .collect();
         Ok(Action::RiskReport(Box::new(RiskReport {
-            source: "bundled".to_string(),
+            source: self.source.get(),
             assets,
             weights,
             confidence: fraction_of_percent(confidence),
@@ -97,6 +120,7 @@ impl RiskForm {
             methods,
             scenarios: number("Scenarios", &self.scenarios.get())?,
             seed: number("Seed", &self.seed.get())?,
+            episodes,
             from: optional(&self.from.get()),
             to: optional(&self.to.get()),
         })))
@@ -112,7 +136,9 @@ pub fn RiskPage() -> impl IntoView {
         asset: RwSignal::new(asset.to_string()),
         weight_pct: RwSignal::new(weight.to_string()),
     };
+    let uploads = load_uploads();
     let form = RiskForm {
+        source: RwSignal::new(BUNDLED.to_string()),
         portfolio: RwSignal::new(false),
         asset: RwSignal::new("sp500".to_string()),
         holdings: RwSignal::new(vec![row(0, "sp500", "60"), row(1, "nasdaq", "40")]),
@@ -128,6 +154,7 @@ pub fn RiskPage() -> impl IntoView {
         seed: RwSignal::new("42".to_string()),
         from: RwSignal::new(String::new()),
         to: RwSignal::new(String::new()),
+        episodes: RwSignal::new(Vec::new()),
     };
     let parsed = Memo::new(move |_| form.action());
     let checked = local_check(parsed);
@@ -176,7 +203,60 @@ pub fn RiskPage() -> impl IntoView {
     let add_holding = move |_| {
         let id = next_id.get_value();
         next_id.set_value(id + 1);
-        form.holdings.update(|rows| rows.push(row(id, "wti", "0")));
+        let asset = if form.source.get_untracked() == BUNDLED {
+            "wti".to_string()
+        } else {
+            first_choice(&form.source.get_untracked(), uploads)
+        };
+        form.holdings.update(|rows| rows.push(row(id, &asset, "0")));
+    };
+    // A new source: every asset becomes that source's first series.
+    let source_changed = move |source: String| {
+        let first = first_choice(&source, uploads);
+        form.asset.set(first.clone());
+        for h in form.holdings.get_untracked() {
+            h.asset.set(first.clone());
+        }
+    };
+    let add_episode = move |_| {
+        let id = next_id.get_value();
+        next_id.set_value(id + 1);
+        form.episodes.update(|rows| {
+            rows.push(EpisodeRow {
+                id,
+                name: RwSignal::new(String::new()),
+                from: RwSignal::new(String::new()),
+                to: RwSignal::new(String::new()),
+            })
+        });
+    };
+    let episodes_view = move || {
+        form.episodes
+            .get()
+            .into_iter()
+            .enumerate()
+            .map(|(i, e)| {
+                let id = e.id;
+                let field = |key: &str| format!("risk-episode-{key}-{id}");
+                let input = move |dom_id: String, label: String, value: RwSignal<String>, placeholder: &'static str| view! {
+                    <div class="field">
+                        <label for=dom_id.clone()>{label}</label>
+                        <input id=dom_id type="text" inputmode="text" autocomplete="off" spellcheck="false" placeholder=placeholder
+                            prop:value=move || value.get() on:input=move |ev| value.set(event_target_value(&ev)) />
+                    </div>
+                };
+                view! {
+                    <li class="holding episode">
+                        {input(field("name"), format!("Episode {} name (optional)", i + 1), e.name, "")}
+                        {input(field("from"), format!("Episode {} from", i + 1), e.from, "YYYY-MM-DD")}
+                        {input(field("to"), format!("Episode {} to", i + 1), e.to, "YYYY-MM-DD")}
+                        <button type="button" class="secondary remove" on:click=move |_| form.episodes.update(|rows| rows.retain(|r| r.id != id))>
+                            {format!("Remove episode {}", i + 1)}
+                        </button>
+                    </li>
+                }
+            })
+            .collect_view()
     };
     let holdings_view = move || {
         form.holdings
@@ -188,7 +268,7 @@ pub fn RiskPage() -> impl IntoView {
                 let weight_id = format!("risk-weight-{id}");
                 view! {
                     <li class="holding">
-                        <DatasetSelect id=format!("risk-asset-{id}") label=format!("Asset {}", i + 1) value=h.asset />
+                        <DatasetSelect id=format!("risk-asset-{id}") label=format!("Asset {}", i + 1) value=h.asset source=form.source uploads=uploads />
                         <div class="field">
                             <label for=weight_id.clone()>{format!("Weight {} (%)", i + 1)}</label>
                             <input id=weight_id type="text" inputmode="decimal" autocomplete="off"
@@ -235,9 +315,10 @@ pub fn RiskPage() -> impl IntoView {
             <section class="card" aria-labelledby="risk-title">
                 <h2 id="risk-title">"Risk"</h2>
                 <form class="stack" on:submit=run novalidate>
+                    <SourceSelect id="risk-source" source=form.source uploads=uploads on_change=source_changed />
                     <CheckField id="risk-portfolio" label="A weighted portfolio of several assets" value=form.portfolio />
                     <Show when=move || !form.portfolio.get()>
-                        <DatasetSelect id="risk-asset".to_string() label="Asset".to_string() value=form.asset />
+                        <DatasetSelect id="risk-asset".to_string() label="Asset".to_string() value=form.asset source=form.source uploads=uploads />
                     </Show>
                     <Show when=move || form.portfolio.get()>
                         <ol class="holdings">{holdings_view}</ol>
@@ -252,6 +333,13 @@ pub fn RiskPage() -> impl IntoView {
                     <fieldset class="methods">
                         <legend>"Methods"</legend>
                         {method_boxes}
+                    </fieldset>
+                    <fieldset class="episodes">
+                        <legend>"Your stress episodes"</legend>
+                        <p class="muted">"Replayed next to the built-in ones (2000-2002, 2008-2009, August 2011, late 2018) when the data cover them."</p>
+                        <ol class="holdings" id="risk-episodes">{episodes_view}</ol>
+                        <button type="button" class="secondary" id="risk-add-episode" on:click=add_episode
+                            disabled=move || form.episodes.with(|rows| rows.len() >= EPISODES_MAX)>"Add an episode"</button>
                     </fieldset>
                     <Show when=move || form.methods[3].get()>
                         <div class="grid">
@@ -323,7 +411,7 @@ fn risk_results(done: Finished) -> AnyView {
             {drawdown_view(outcome)}
         </section>
         <section class="card" id="risk-stress" aria-labelledby="risk-stress-title">
-            <h2 id="risk-stress-title">"Historical stress episodes"</h2>
+            <h2 id="risk-stress-title">"Stress episodes"</h2>
             {stress_table(outcome)}
             {note.map(|n| view! { <p class="muted">{format!("Stress episodes: {n}")}</p> })}
         </section>

@@ -141,10 +141,23 @@ fn describe_portfolio(p: &OptimisePortfolio) -> String {
     } else {
         format!("shorts allowed (gross leverage at most {SHORT_LEVERAGE})")
     };
-    let cap = p
+    let mut cap = p
         .max_weight
         .map(|w| format!(", at most {} per asset", pct(w)))
         .unwrap_or_default();
+    let bounds: Vec<String> = p
+        .bounds
+        .iter()
+        .map(|b| match (b.min, b.max) {
+            (Some(min), Some(max)) => format!("{} {} to {}", b.asset, pct(min), pct(max)),
+            (Some(min), None) => format!("{} at least {}", b.asset, pct(min)),
+            (None, Some(max)) => format!("{} at most {}", b.asset, pct(max)),
+            (None, None) => b.asset.clone(),
+        })
+        .collect();
+    if !bounds.is_empty() {
+        cap.push_str(&format!(", bounds: {}", bounds.join("; ")));
+    }
     let covariance = match p.covariance {
         CovarianceChoice::Sample => "sample covariance".to_string(),
         CovarianceChoice::Ewma => format!("EWMA covariance (half-life {})", round(p.half_life())),
@@ -193,9 +206,25 @@ fn describe_risk(r: &RiskReport) -> String {
             other => other.label().to_string(),
         })
         .collect();
+    let picked: Vec<String> = r
+        .episodes
+        .iter()
+        .map(|e| {
+            let dates = format!("{} to {}", e.from.trim(), e.to.trim());
+            match e.name.as_deref().map(str::trim) {
+                Some(name) if !name.is_empty() => format!("{name} ({dates})"),
+                _ => dates,
+            }
+        })
+        .collect();
+    let episodes = if picked.is_empty() {
+        "historical stress episodes".to_string()
+    } else {
+        format!("historical stress episodes plus {}", picked.join(", "))
+    };
     format!(
         "Risk report on {what} ({}): {}-day VaR and expected shortfall at {} ({}), maximum \
-         drawdown, historical stress episodes and a backtest of rolling historical VaR, {}",
+         drawdown, {episodes} and a backtest of rolling historical VaR, {}",
         r.source,
         r.horizon_days,
         pct(r.confidence),
@@ -297,6 +326,29 @@ mod tests {
              expected shortfall at 99% (historical, Monte Carlo simulation (1000000 scenarios, \
              seed 42)), maximum drawdown, historical stress episodes and a backtest of rolling \
              historical VaR, full history"
+        );
+        let text = describe(&action(json!({"action": "optimise_portfolio",
+            "assets": ["sp500", "nasdaq", "wti"], "method": "max_sharpe",
+            "bounds": [{"asset": "wti", "max": 0.1}, {"asset": "sp500", "min": 0.2, "max": 0.6},
+                {"asset": "nasdaq", "min": 0.05}]})));
+        assert!(
+            text.contains(
+                "long-only, bounds: wti at most 10%; sp500 20% to 60%; nasdaq at least 5%, \
+                 Ledoit-Wolf"
+            ),
+            "{text}"
+        );
+        let text = describe(&action(
+            json!({"action": "risk_report", "assets": ["sp500"],
+            "episodes": [{"name": "Covid crash", "from": "2020-02-19", "to": "2020-03-23"},
+                {"from": "2015-08-17", "to": "2015-08-25"}]}),
+        ));
+        assert!(
+            text.contains(
+                "historical stress episodes plus Covid crash (2020-02-19 to 2020-03-23), \
+                 2015-08-17 to 2015-08-25 and a backtest"
+            ),
+            "{text}"
         );
         let text = describe(&action(json!({"action": "backtest", "symbol": "sp500",
             "rule": "ma_crossover", "sizing": "volatility_target", "target_volatility": 0.1})));

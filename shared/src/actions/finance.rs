@@ -11,6 +11,7 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use super::schema_check::cut;
 use crate::api::DataRequest;
 use crate::backtest::{Direction, Rule, Sizing};
 use crate::portfolio::{Constraints, CovarianceEstimator};
@@ -31,6 +32,10 @@ pub const RISK_FREE: (f64, f64) = (-0.05, 0.25);
 pub const HALF_LIFE: (f64, f64) = (2.0, 1_000.0);
 /// Gross leverage allowed when a portfolio may short.
 pub const SHORT_LEVERAGE: f64 = 2.0;
+/// Most user-picked stress episodes of a risk report.
+pub const EPISODES_MAX: usize = 10;
+/// Allowed per-asset bounds with shorts (long-only: 0 to 1).
+pub const BOUND_RANGE_SHORTS: (f64, f64) = (-SHORT_LEVERAGE, SHORT_LEVERAGE);
 /// Tolerance on the sum of a risk report's weights.
 pub const WEIGHT_SUM_TOLERANCE: f64 = 1e-6;
 
@@ -125,6 +130,10 @@ pub struct OptimisePortfolio {
     /// Largest weight of any one asset, in (0, 1].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_weight: Option<f64>,
+    /// Per-asset weight bounds (not for `risk_parity` or `hrp`); a bound's
+    /// `min`/`max` replace the long-only floor and `max_weight` for its asset.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub bounds: Vec<AssetBound>,
     /// Annual risk-free rate as a decimal, -0.05 to 0.25 (default 0).
     #[serde(default)]
     pub risk_free: f64,
@@ -137,6 +146,68 @@ pub struct OptimisePortfolio {
     /// Last date, `YYYY-MM-DD`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub to: Option<String>,
+}
+
+/// One asset's weight bounds in `optimise_portfolio`, as decimals
+/// (0.1 = 10%). Long-only: 0 to 1; with shorts: -2 to 2.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AssetBound {
+    /// The asset, one of `assets`.
+    pub asset: String,
+    /// Smallest weight (default: 0 when long-only, else `-max_weight` or none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min: Option<f64>,
+    /// Largest weight (default: `max_weight` or none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max: Option<f64>,
+}
+
+/// A user-picked stress episode of `risk_report`, replayed next to the
+/// built-in ones.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EpisodeChoice {
+    /// Display name (default: "from to to").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// First date, `YYYY-MM-DD`.
+    pub from: String,
+    /// Last date, `YYYY-MM-DD`, after `from`.
+    pub to: String,
+}
+
+impl EpisodeChoice {
+    /// The name shown: the given one, or "FROM to TO".
+    pub fn label(&self) -> String {
+        match self.name.as_deref().map(str::trim) {
+            Some(name) if !name.is_empty() => name.to_string(),
+            _ => format!("{} to {}", self.from.trim(), self.to.trim()),
+        }
+    }
+
+    /// The library's episode, or why the dates do not make one (the
+    /// field named is `from` or `to`).
+    pub fn episode(&self) -> Result<crate::risk::Episode, (&'static str, String)> {
+        let parse = |field: &'static str, text: &str| {
+            if text.trim().is_empty() {
+                return Err((
+                    field,
+                    "is empty: give a date in the form YYYY-MM-DD".to_string(),
+                ));
+            }
+            crate::calendar::Date::parse(text.trim()).map_err(|_| {
+                (
+                    field,
+                    format!("\"{}\" is not a date in the form YYYY-MM-DD", cut(text)),
+                )
+            })
+        };
+        let from = parse("from", &self.from)?;
+        let to = parse("to", &self.to)?;
+        crate::risk::Episode::custom(&self.label(), from, to)
+            .map_err(|_| ("to", format!("{to} is not after the start {from}")))
+    }
 }
 
 /// A VaR method of the risk report.
@@ -200,6 +271,10 @@ pub struct RiskReport {
     /// Monte Carlo seed (default 42).
     #[serde(default = "default_seed")]
     pub seed: u64,
+    /// Stress episodes picked by dates (at most 10), replayed next to the
+    /// built-in ones.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub episodes: Vec<EpisodeChoice>,
     /// First date, `YYYY-MM-DD`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub from: Option<String>,
@@ -403,7 +478,9 @@ impl OptimisePortfolio {
     }
 
     /// Long-only or shorts up to [`SHORT_LEVERAGE`], with the per-asset
-    /// cap (and, with shorts, the same cap below: `-max_weight`).
+    /// cap (and, with shorts, the same cap below: `-max_weight`), then each
+    /// [`AssetBound`] in place of those defaults for its asset. Bounds for
+    /// assets not in the list are ignored here (validation refuses them).
     pub fn constraints(&self) -> Constraints {
         let n = self.assets.len();
         let mut constraints = if self.long_only {
@@ -417,6 +494,31 @@ impl OptimisePortfolio {
                 constraints.lower = Some(vec![-cap; n]);
             }
         }
+        if self.bounds.is_empty() {
+            return constraints;
+        }
+        let floor = if self.long_only {
+            0.0
+        } else {
+            f64::NEG_INFINITY
+        };
+        let mut lower = constraints.lower.take().unwrap_or_else(|| vec![floor; n]);
+        let mut upper = constraints
+            .upper
+            .take()
+            .unwrap_or_else(|| vec![f64::INFINITY; n]);
+        for bound in &self.bounds {
+            if let Some(i) = self.assets.iter().position(|a| *a == bound.asset) {
+                if let Some(min) = bound.min {
+                    lower[i] = min;
+                }
+                if let Some(max) = bound.max {
+                    upper[i] = max;
+                }
+            }
+        }
+        constraints.lower = Some(lower);
+        constraints.upper = Some(upper);
         constraints
     }
 }

@@ -8,8 +8,9 @@
 
 use super::finance::{
     Backtest, OptimisePortfolio, PortfolioMethod, ReturnsChoice, RiskMethod, RiskReport,
-    RuleChoice, SizingChoice, CONFIDENCE, HALF_LIFE, PORTFOLIO_ASSETS, RISK_ASSETS_MAX, RISK_FREE,
-    RISK_HORIZON_DAYS, SCENARIOS, WEIGHT_SUM_TOLERANCE,
+    RuleChoice, SizingChoice, BOUND_RANGE_SHORTS, CONFIDENCE, EPISODES_MAX, HALF_LIFE,
+    PORTFOLIO_ASSETS, RISK_ASSETS_MAX, RISK_FREE, RISK_HORIZON_DAYS, SCENARIOS,
+    WEIGHT_SUM_TOLERANCE,
 };
 use super::schema_check::cut;
 use super::validate::{check_bound, data_field, refuse, INVALID_INPUT, LAB_SOURCES, OUT_OF_RANGE};
@@ -278,10 +279,17 @@ pub(crate) fn validate_portfolio(
         !parity,
         "risk parity and HRP take no weight limits",
     )?;
+    unused(
+        TOOL,
+        "bounds",
+        !p.bounds.is_empty(),
+        !parity,
+        "risk parity and HRP take no weight limits (their weights follow from the risks alone)",
+    )?;
     if let Some(cap) = p.max_weight {
         in_range(TOOL, "max_weight", cap, 1e-6, 1.0)?;
         let n = p.assets.len() as f64;
-        if cap * n < 1.0 - 1e-9 {
+        if p.bounds.is_empty() && cap * n < 1.0 - 1e-9 {
             return Err(refuse(
                 TOOL,
                 "max_weight",
@@ -294,7 +302,90 @@ pub(crate) fn validate_portfolio(
             ));
         }
     }
+    if !p.bounds.is_empty() {
+        check_bounds(p)?;
+    }
     Ok(verdict)
+}
+
+/// Checks `optimise_portfolio`'s per-asset bounds: each names one of the
+/// assets once, gives `min` or `max` inside the allowed range (0 to 1
+/// long-only, [`BOUND_RANGE_SHORTS`] with shorts), the effective `min` is
+/// not above the effective `max`, and some portfolio meets them, the
+/// budget and the leverage limit.
+fn check_bounds(p: &OptimisePortfolio) -> Result<(), Refusal> {
+    const TOOL: &str = "optimise_portfolio";
+    let bad = |rule: &str, reason: String| Err(refuse(TOOL, "bounds", rule, reason));
+    let (lo, hi, why) = if p.long_only {
+        (0.0, 1.0, "long-only")
+    } else {
+        (BOUND_RANGE_SHORTS.0, BOUND_RANGE_SHORTS.1, "with shorts")
+    };
+    for (k, bound) in p.bounds.iter().enumerate() {
+        let asset = cut(&bound.asset);
+        if !p.assets.contains(&bound.asset) {
+            return bad(
+                INVALID_INPUT,
+                format!(
+                    "\"{asset}\" is not one of the assets ({}); bound only those",
+                    p.assets.join(", ")
+                ),
+            );
+        }
+        if p.bounds[..k].iter().any(|b| b.asset == bound.asset) {
+            return bad(
+                DUPLICATE_ASSET,
+                format!("\"{asset}\" has two bounds: give each asset one"),
+            );
+        }
+        if bound.min.is_none() && bound.max.is_none() {
+            return bad(
+                INVALID_INPUT,
+                format!("the bound for {asset} gives neither min nor max"),
+            );
+        }
+        for (name, value) in [("min", bound.min), ("max", bound.max)] {
+            match value {
+                Some(v) if !(v.is_finite() && (lo..=hi).contains(&v)) => {
+                    return bad(
+                        OUT_OF_RANGE,
+                        format!(
+                            "{asset}: {name} = {v} is outside the allowed range {lo} to {hi} \
+                             ({why}; weights as decimals, 0.1 = 10%)"
+                        ),
+                    )
+                }
+                _ => {}
+            }
+        }
+    }
+    let constraints = p.constraints();
+    let n = p.assets.len();
+    let (lower, upper) = (
+        constraints.lower.clone().unwrap_or_default(),
+        constraints.upper.clone().unwrap_or_default(),
+    );
+    for i in 0..n {
+        let (min, max) = (
+            lower.get(i).copied().unwrap_or(f64::NEG_INFINITY),
+            upper.get(i).copied().unwrap_or(f64::INFINITY),
+        );
+        if min > max {
+            return bad(
+                OUT_OF_RANGE,
+                format!(
+                    "{}: min {min} is above max {max} (max_weight is the default max)",
+                    cut(&p.assets[i])
+                ),
+            );
+        }
+    }
+    constraints.bounds(n).map(|_| ()).or_else(|error| {
+        bad(
+            OUT_OF_RANGE,
+            format!("no portfolio meets these bounds: {error}"),
+        )
+    })
 }
 
 /// Validates a `risk_report` action.
@@ -380,7 +471,65 @@ pub(crate) fn validate_risk(ctx: &ActionContext, r: &RiskReport) -> Result<Verdi
             f64::from(SCENARIOS.1),
         )?;
     }
+    check_episodes(r)?;
     Ok(verdict)
+}
+
+/// Checks `risk_report`'s user-picked episodes: at most [`EPISODES_MAX`],
+/// dates that parse, `from` before `to`, and inside the report's own
+/// `from`..`to` when those are given. Whether the data cover an episode is
+/// known only once the series are fetched: the replay says so then.
+fn check_episodes(r: &RiskReport) -> Result<(), Refusal> {
+    const TOOL: &str = "risk_report";
+    if r.episodes.len() > EPISODES_MAX {
+        return Err(refuse(
+            TOOL,
+            "episodes",
+            OUT_OF_RANGE,
+            format!(
+                "{} episodes given; at most {EPISODES_MAX}",
+                r.episodes.len()
+            ),
+        ));
+    }
+    let span = |text: &Option<String>| {
+        text.as_deref()
+            .and_then(|t| crate::calendar::Date::parse(t.trim()).ok())
+    };
+    let (first, last) = (span(&r.from), span(&r.to));
+    for (i, choice) in r.episodes.iter().enumerate() {
+        let named = choice.name.as_deref().is_some_and(|n| !n.trim().is_empty());
+        let dated = !choice.from.trim().is_empty() && !choice.to.trim().is_empty();
+        let label = if named || dated {
+            format!(" ({})", cut(&choice.label()))
+        } else {
+            String::new()
+        };
+        let episode = choice.episode().map_err(|(field, why)| {
+            refuse(
+                TOOL,
+                "episodes",
+                INVALID_INPUT,
+                format!("episode {}{label}: {field} {why}", i + 1),
+            )
+        })?;
+        let outside =
+            first.is_some_and(|f| episode.to < f) || last.is_some_and(|l| episode.from > l);
+        if outside {
+            return Err(refuse(
+                TOOL,
+                "episodes",
+                OUT_OF_RANGE,
+                format!(
+                    "episode {}{label} lies outside the report's dates {} to {}",
+                    i + 1,
+                    r.from.as_deref().unwrap_or("the first"),
+                    r.to.as_deref().unwrap_or("the last")
+                ),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// The action's field for a library parameter name.
@@ -630,6 +779,166 @@ mod tests {
         );
         let many: Vec<String> = (0..21).map(|i| format!("a{i}")).collect();
         assert_eq!(p(json!({"assets": many})), pair("assets", OUT_OF_RANGE));
+    }
+
+    /// The refusal's (field, rule, reason) for these bounds on sp500,
+    /// nasdaq and wti (min variance; `extra` overrides).
+    fn bounds_refusal(bounds: Value, extra: Value) -> (String, String, String) {
+        let mut input = json!({"action": "optimise_portfolio",
+            "assets": ["sp500", "nasdaq", "wti"], "method": "min_variance", "bounds": bounds});
+        for (k, v) in extra.as_object().unwrap() {
+            input[k] = v.clone();
+        }
+        let action: Action = serde_json::from_value(input).unwrap();
+        let rules = Rules::default_rules();
+        let ctx = ActionContext {
+            rules: &rules,
+            today: Date::parse("2026-11-23").unwrap(),
+        };
+        let refusal = validate(&ctx, &action).unwrap_err();
+        (refusal.field, refusal.rule_id, refusal.reason)
+    }
+
+    #[test]
+    fn bounds_are_checked_before_anything_runs() {
+        let good = json!({"assets": ["sp500", "nasdaq", "wti"], "method": "max_sharpe",
+            "bounds": [{"asset": "wti", "max": 0.1}, {"asset": "sp500", "min": 0.2, "max": 0.6}]});
+        assert!(accepted("optimise_portfolio", good));
+        assert!(accepted(
+            "optimise_portfolio",
+            json!({"assets": ["sp500", "nasdaq"], "method": "min_cvar", "long_only": false,
+                "bounds": [{"asset": "nasdaq", "min": -0.5, "max": 1.5}]})
+        ));
+        let none = json!({});
+        let (field, rule, reason) =
+            bounds_refusal(json!([{"asset": "gold", "max": 0.5}]), none.clone());
+        assert_eq!((field.as_str(), rule.as_str()), ("bounds", INVALID_INPUT));
+        assert!(
+            reason.contains("\"gold\" is not one of the assets (sp500, nasdaq, wti)"),
+            "{reason}"
+        );
+        let (_, rule, reason) = bounds_refusal(
+            json!([{"asset": "wti", "max": 0.5}, {"asset": "wti", "min": 0.1}]),
+            none.clone(),
+        );
+        assert_eq!(rule, DUPLICATE_ASSET, "{reason}");
+        let (_, rule, reason) = bounds_refusal(json!([{"asset": "wti"}]), none.clone());
+        assert_eq!(rule, INVALID_INPUT, "{reason}");
+        let (_, rule, reason) =
+            bounds_refusal(json!([{"asset": "wti", "min": -0.1}]), none.clone());
+        assert_eq!(rule, OUT_OF_RANGE);
+        assert!(
+            reason.contains("wti: min = -0.1 is outside the allowed range 0 to 1 (long-only"),
+            "{reason}"
+        );
+        let (_, _, reason) = bounds_refusal(
+            json!([{"asset": "wti", "max": 2.5}]),
+            json!({"long_only": false}),
+        );
+        assert!(
+            reason.contains("wti: max = 2.5 is outside the allowed range -2 to 2 (with shorts"),
+            "{reason}"
+        );
+        let (_, rule, reason) = bounds_refusal(
+            json!([{"asset": "sp500", "min": 0.6, "max": 0.4}]),
+            none.clone(),
+        );
+        assert_eq!(rule, OUT_OF_RANGE);
+        assert!(
+            reason.contains("sp500: min 0.6 is above max 0.4"),
+            "{reason}"
+        );
+        // The default max is max_weight.
+        let (_, _, reason) = bounds_refusal(
+            json!([{"asset": "sp500", "min": 0.6}]),
+            json!({"max_weight": 0.5}),
+        );
+        assert!(
+            reason.contains("sp500: min 0.6 is above max 0.5"),
+            "{reason}"
+        );
+        // Infeasible sums.
+        let (_, rule, reason) = bounds_refusal(
+            json!([{"asset": "sp500", "min": 0.5}, {"asset": "nasdaq", "min": 0.6}]),
+            none.clone(),
+        );
+        assert_eq!(rule, OUT_OF_RANGE);
+        assert!(reason.contains("lower bounds sum to 1.1"), "{reason}");
+        let (_, _, reason) = bounds_refusal(
+            json!([{"asset": "sp500", "max": 0.2}, {"asset": "nasdaq", "max": 0.2},
+                {"asset": "wti", "max": 0.2}]),
+            none.clone(),
+        );
+        assert!(reason.contains("upper bounds sum to 0.6"), "{reason}");
+        // Bounds that force more gross leverage than shorts allow.
+        let (_, _, reason) = bounds_refusal(
+            json!([{"asset": "sp500", "min": 1.8}, {"asset": "nasdaq", "max": -0.9}]),
+            json!({"long_only": false}),
+        );
+        assert!(reason.contains("gross leverage"), "{reason}");
+        // Risk parity and HRP refuse bounds, as they refuse max_weight.
+        let (field, rule, _) = bounds_refusal(
+            json!([{"asset": "wti", "max": 0.5}]),
+            json!({"method": "hrp"}),
+        );
+        assert_eq!((field.as_str(), rule.as_str()), ("bounds", UNUSED_FIELD));
+        let (field, rule, _) = bounds_refusal(
+            json!([{"asset": "wti", "max": 0.5}]),
+            json!({"method": "risk_parity"}),
+        );
+        assert_eq!((field.as_str(), rule.as_str()), ("bounds", UNUSED_FIELD));
+    }
+
+    #[test]
+    fn picked_episodes_are_checked() {
+        let r = |episodes: Value, extra: Value| {
+            let mut base = json!({"assets": ["sp500"], "episodes": episodes});
+            for (k, v) in extra.as_object().unwrap() {
+                base[k] = v.clone();
+            }
+            base
+        };
+        assert!(accepted(
+            "risk_report",
+            r(
+                json!([{"name": "Flash crash", "from": "2010-05-01", "to": "2010-05-31"}]),
+                json!({})
+            )
+        ));
+        assert_eq!(
+            refused(
+                "risk_report",
+                r(
+                    json!([{"from": "2010-05-31", "to": "2010-05-01"}]),
+                    json!({})
+                )
+            ),
+            pair("episodes", INVALID_INPUT)
+        );
+        assert_eq!(
+            refused(
+                "risk_report",
+                r(json!([{"from": "May 2010", "to": "2010-05-01"}]), json!({}))
+            ),
+            pair("episodes", INVALID_INPUT)
+        );
+        assert_eq!(
+            refused(
+                "risk_report",
+                r(
+                    json!([{"from": "2001-01-01", "to": "2001-02-01"}]),
+                    json!({"from": "2005-01-01"})
+                )
+            ),
+            pair("episodes", OUT_OF_RANGE)
+        );
+        let eleven: Vec<Value> = (0..11)
+            .map(|i| json!({"from": format!("2010-01-{:02}", i + 1), "to": "2010-02-01"}))
+            .collect();
+        assert_eq!(
+            refused("risk_report", r(json!(eleven), json!({}))),
+            pair("episodes", OUT_OF_RANGE)
+        );
     }
 
     #[test]

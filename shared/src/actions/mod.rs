@@ -33,9 +33,10 @@ mod validate;
 
 pub use describe::describe;
 pub use finance::{
-    Backtest, CovarianceChoice, DirectionChoice, OptimisePortfolio, PortfolioMethod, ReturnsChoice,
-    RiskMethod, RiskReport, RuleChoice, SizingChoice, CONFIDENCE, PORTFOLIO_ASSETS,
-    RISK_ASSETS_MAX, RISK_FREE, RISK_HORIZON_DAYS, SCENARIOS, SHORT_LEVERAGE,
+    AssetBound, Backtest, CovarianceChoice, DirectionChoice, EpisodeChoice, OptimisePortfolio,
+    PortfolioMethod, ReturnsChoice, RiskMethod, RiskReport, RuleChoice, SizingChoice,
+    BOUND_RANGE_SHORTS, CONFIDENCE, EPISODES_MAX, PORTFOLIO_ASSETS, RISK_ASSETS_MAX, RISK_FREE,
+    RISK_HORIZON_DAYS, SCENARIOS, SHORT_LEVERAGE,
 };
 pub use lab::{fits_target, LAB_DEFAULTS};
 pub use models::{default_model, models_for};

@@ -268,6 +268,56 @@ mod tests {
     }
 
     #[test]
+    fn finance_schemas_offer_bounds_and_episodes() {
+        let specs = tool_specs();
+        let find = |name: &str| {
+            specs
+                .iter()
+                .find(|s| s.name == name)
+                .unwrap()
+                .input_schema
+                .clone()
+        };
+        let bounds = &find("optimise_portfolio")["properties"]["bounds"];
+        assert_eq!(bounds["type"], "array", "{bounds}");
+        let item = &bounds["items"];
+        assert_eq!(item["type"], "object", "{item}");
+        for key in ["asset", "min", "max"] {
+            assert!(item["properties"].get(key).is_some(), "{key} in {item}");
+        }
+        assert_eq!(item["required"], json!(["asset"]));
+        let episode = &find("risk_report")["properties"]["episodes"]["items"];
+        for key in ["name", "from", "to"] {
+            assert!(
+                episode["properties"].get(key).is_some(),
+                "{key} in {episode}"
+            );
+        }
+        assert_eq!(episode["required"], json!(["from", "to"]));
+        // The input checker takes them, and says which field is wrong.
+        let check = |tool: &str, input: Value| {
+            super::super::schema_check::check(full_schema(tool).unwrap(), &input)
+        };
+        assert!(check(
+            "optimise_portfolio",
+            json!({"assets": ["sp500", "nasdaq"], "method": "min_variance",
+                "bounds": [{"asset": "sp500", "max": 0.6}]})
+        )
+        .is_ok());
+        let wrong = check(
+            "optimise_portfolio",
+            json!({"assets": ["sp500", "nasdaq"], "method": "min_variance", "bounds": [0.6]}),
+        )
+        .unwrap_err();
+        assert_eq!(wrong.field, "bounds");
+        assert!(check(
+            "risk_report",
+            json!({"assets": ["sp500"], "episodes": [{"from": "2010-05-03", "to": "2010-05-28"}]})
+        )
+        .is_ok());
+    }
+
+    #[test]
     fn action_list_is_derived_from_the_specs() {
         let text = action_list_text();
         for spec in tool_specs() {

@@ -13,8 +13,8 @@ use crate::data::Series;
 use crate::portfolio::{AlignReport, ValueKind};
 use crate::risk::{
     backtest_var, historical, historical_episodes, max_drawdown, monte_carlo, parametric, replay,
-    rolling_forecasts, AlignedPrices, Distribution, EpisodeResult, MaxDrawdown, VarBacktest,
-    VarEstimate, VarMethod,
+    rolling_forecasts, AlignedPrices, Distribution, Episode, EpisodeResult, MaxDrawdown,
+    VarBacktest, VarEstimate, VarMethod,
 };
 
 /// Rolling window of the VaR backtest, in returns (longer when the
@@ -45,10 +45,15 @@ pub struct RiskOutcome {
     pub simulation: Option<String>,
     /// The largest drawdown of the value curve.
     pub drawdown: Result<MaxDrawdown, String>,
-    /// The historical stress episodes inside the data's span.
+    /// The built-in historical stress episodes inside the data's span, then
+    /// the user-picked ones that could be replayed, in the action's order.
     pub stress: Vec<EpisodeResult>,
     /// Why stress episodes were not replayed, when they were not.
     pub stress_note: Option<String>,
+    /// Each user-picked episode that could not be replayed, with why
+    /// (e.g. outside the data's dates).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub stress_refused: Vec<String>,
     /// Backtest of a rolling one-day historical VaR (window, result).
     pub backtest: (usize, Result<VarBacktest, String>),
 }
@@ -107,7 +112,15 @@ pub fn risk_report(action: &RiskReport, series: &[Series]) -> Result<RiskOutcome
         values.insert(0, 1.0);
     }
     let drawdown = max_drawdown(&dates, &values).map_err(|e| e.to_string());
-    let (stress, stress_note) = stress_episodes(series, &weights);
+    let mut picked = Vec::with_capacity(action.episodes.len());
+    for choice in &action.episodes {
+        picked.push(
+            choice
+                .episode()
+                .map_err(|(field, why)| format!("{}: {field} {why}", choice.label()))?,
+        );
+    }
+    let (stress, stress_note, stress_refused) = stress_episodes(series, &weights, &picked);
     let window = VAR_BACKTEST_WINDOW
         .max(crate::risk::var::min_observations(confidence).unwrap_or(VAR_BACKTEST_WINDOW));
     let backtest = rolling_forecasts(&returns, window, confidence, VarMethod::Historical)
@@ -137,30 +150,51 @@ pub fn risk_report(action: &RiskReport, series: &[Series]) -> Result<RiskOutcome
         drawdown,
         stress,
         stress_note,
+        stress_refused,
         backtest: (window, backtest),
     })
 }
 
 /// Replays the built-in historical episodes that lie inside the data
-/// (prices only: return series have no price path to replay).
-fn stress_episodes(series: &[Series], weights: &[f64]) -> (Vec<EpisodeResult>, Option<String>) {
+/// (prices only: return series have no price path to replay), then each of
+/// the user's `picked` episodes; a picked one that cannot be replayed is
+/// listed with the reason (the third part) instead of silently dropped.
+fn stress_episodes(
+    series: &[Series],
+    weights: &[f64],
+    picked: &[Episode],
+) -> (Vec<EpisodeResult>, Option<String>, Vec<String>) {
+    let refuse_all = |why: &str| {
+        picked
+            .iter()
+            .map(|e| format!("{}: {why}", e.name))
+            .collect::<Vec<_>>()
+    };
     if series.iter().any(|s| value_kind(s) != ValueKind::Prices) {
-        return (
-            Vec::new(),
-            Some("not replayed: some series are returns, not prices".to_string()),
-        );
+        let why = "not replayed: some series are returns, not prices";
+        return (Vec::new(), Some(why.to_string()), refuse_all(why));
     }
     let refs: Vec<&Series> = series.iter().collect();
     let prices = match AlignedPrices::new(&refs) {
         Ok(prices) => prices,
-        Err(e) => return (Vec::new(), Some(e.to_string())),
+        Err(e) => {
+            let why = e.to_string();
+            return (Vec::new(), Some(why.clone()), refuse_all(&why));
+        }
     };
-    let found: Vec<EpisodeResult> = historical_episodes()
+    let mut found: Vec<EpisodeResult> = historical_episodes()
         .iter()
         .filter_map(|episode| replay(&prices, weights, episode).ok())
         .collect();
     let note = found
         .is_empty()
         .then(|| "no built-in episode lies inside the data's span".to_string());
-    (found, note)
+    let mut refused = Vec::new();
+    for episode in picked {
+        match replay(&prices, weights, episode) {
+            Ok(result) => found.push(result),
+            Err(e) => refused.push(format!("{}: {e}", episode.name)),
+        }
+    }
+    (found, note, refused)
 }

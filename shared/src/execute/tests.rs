@@ -202,3 +202,161 @@ fn given_positions_run_on_their_own_dates_and_match_the_rule_they_copy() {
     };
     assert!(backtest_signal(&b, &series, bad).is_err());
 }
+
+#[test]
+fn picked_episodes_replay_next_to_the_built_in_ones() {
+    let r: RiskReport = action(serde_json::json!({
+        "assets": ["sp500"], "methods": ["normal"],
+        "episodes": [
+            {"name": "Flash crash", "from": "2010-05-03", "to": "2010-05-28"},
+            {"from": "1950-01-01", "to": "1950-02-01"}
+        ]
+    }));
+    let series = load(&["sp500"]);
+    let outcome = risk_report(&r, &series).unwrap();
+    let built_in = crate::risk::historical_episodes();
+    let user: Vec<&crate::risk::EpisodeResult> = outcome
+        .stress
+        .iter()
+        .filter(|s| !built_in.contains(&s.episode))
+        .collect();
+    assert_eq!(user.len(), 1, "{:?}", outcome.stress);
+    let flash = user[0];
+    assert_eq!(flash.episode.name, "Flash crash");
+    // The replay's return is the close-to-close change over the episode's
+    // first and last data dates (one asset, weight 1).
+    let close = |d: Date| {
+        let i = series[0].dates().binary_search(&d).unwrap();
+        series[0].values()[i]
+    };
+    let expected = close(flash.last_date) / close(flash.first_date) - 1.0;
+    assert!(
+        (flash.total_return - expected).abs() < 1e-12,
+        "{} vs {expected}",
+        flash.total_return
+    );
+    assert!(flash.total_return < 0.0, "May 2010 fell");
+    // The episode outside the data is reported, not dropped in silence.
+    assert_eq!(
+        outcome.stress_refused.len(),
+        1,
+        "{:?}",
+        outcome.stress_refused
+    );
+    assert!(
+        outcome.stress_refused[0].starts_with("1950-01-01 to 1950-02-01: "),
+        "{:?}",
+        outcome.stress_refused
+    );
+    assert!(
+        outcome.stress.len() > user.len(),
+        "built-in episodes still there"
+    );
+}
+
+mod bounded {
+    //! Property: every optimiser that takes per-asset bounds returns
+    //! weights inside them that sum to one.
+
+    use std::sync::OnceLock;
+
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::actions::{AssetBound, PortfolioMethod};
+
+    const ASSETS: [&str; 3] = ["sp500", "nasdaq", "wti"];
+
+    /// Four years of the three series (enough dates, quick to optimise).
+    fn series() -> &'static [Series] {
+        static SERIES: OnceLock<Vec<Series>> = OnceLock::new();
+        SERIES.get_or_init(|| {
+            load(&ASSETS)
+                .iter()
+                .map(|s| {
+                    s.between(
+                        Date::parse("2010-01-01").ok(),
+                        Date::parse("2013-12-31").ok(),
+                    )
+                    .unwrap()
+                })
+                .collect()
+        })
+    }
+
+    fn portfolio(
+        method: PortfolioMethod,
+        long_only: bool,
+        bounds: &[(f64, f64)],
+    ) -> OptimisePortfolio {
+        let mut p: OptimisePortfolio = action(serde_json::json!({
+            "assets": ASSETS, "method": "min_variance", "long_only": long_only
+        }));
+        p.method = method;
+        p.bounds = ASSETS
+            .iter()
+            .zip(bounds)
+            .map(|(asset, &(min, max))| AssetBound {
+                asset: asset.to_string(),
+                min: Some(min),
+                max: Some(max),
+            })
+            .collect();
+        p
+    }
+
+    /// Feasible bounds: mins below 0.3 (so their sum stays below 1), maxes
+    /// at least 0.35 (so their sum reaches 1); with shorts, mins may be
+    /// negative.
+    fn bounds() -> impl Strategy<Value = (bool, Vec<(f64, f64)>)> {
+        any::<bool>().prop_flat_map(|shorts| {
+            let low = if shorts { -0.3 } else { 0.0 };
+            (
+                Just(shorts),
+                proptest::collection::vec((low..0.3_f64, 0.0..0.65_f64), 3).prop_map(|v| {
+                    v.into_iter()
+                        .map(|(min, extra)| (min, (min + 0.05).max(0.35) + extra))
+                        .collect()
+                }),
+            )
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(12))]
+
+        #[test]
+        fn weights_respect_the_bounds_and_sum_to_one((shorts, b) in bounds()) {
+            let reference = optimise(&portfolio(PortfolioMethod::MinVariance, !shorts, &b), series())
+                .unwrap()
+                .portfolio;
+            for method in [
+                PortfolioMethod::MinVariance,
+                PortfolioMethod::MaxSharpe,
+                PortfolioMethod::MinCvar,
+                PortfolioMethod::TargetReturn,
+                PortfolioMethod::TargetRisk,
+            ] {
+                let mut p = portfolio(method, !shorts, &b);
+                // Reachable targets: the bounded minimum-variance
+                // portfolio's return, and a little more than its risk.
+                p.target = match method {
+                    PortfolioMethod::TargetReturn => Some(reference.expected_return),
+                    PortfolioMethod::TargetRisk => Some(reference.volatility * 1.1),
+                    _ => None,
+                };
+                let outcome = optimise(&p, series())
+                    .map_err(|e| TestCaseError::fail(format!("{method:?} {b:?}: {e}")))?;
+                let w = &outcome.portfolio.weights;
+                let sum: f64 = w.iter().sum();
+                prop_assert!((sum - 1.0).abs() < 1e-6, "{method:?}: sum {sum} {w:?}");
+                for (wi, (lo, hi)) in w.iter().zip(&b) {
+                    prop_assert!(
+                        *wi >= lo - 1e-6 && *wi <= hi + 1e-6,
+                        "{method:?}: {wi} outside {lo}..{hi} ({w:?})"
+                    );
+                }
+            }
+        }
+    }
+}

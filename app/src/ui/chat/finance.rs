@@ -11,7 +11,7 @@ use shared::actions::{DirectionChoice, RiskMethod};
 use shared::backtest::BacktestReport;
 pub use shared::execute::{PortfolioOutcome, RiskOutcome};
 use shared::portfolio::{AlignReport, PortfolioFrequency};
-use shared::risk::VarBacktest;
+use shared::risk::{historical_episodes, VarBacktest};
 
 use super::words::{PortfolioSummary, RiskSummary};
 use crate::ui::format::{count, fixed, percent};
@@ -232,27 +232,37 @@ pub fn drawdown_sentence(outcome: &RiskOutcome) -> String {
 /// The historical stress episodes replayed inside the data, or `None`
 /// when none was.
 pub fn stress_table(outcome: &RiskOutcome) -> Option<impl IntoView> {
+    let built_in = historical_episodes();
     let rows: Vec<_> = outcome
         .stress
         .iter()
         .map(|s| {
+            let picked = !built_in.contains(&s.episode);
             view! {
-                <tr>
-                    <td>{s.episode.name.clone()}</td>
+                <tr class:picked=picked>
+                    <td>{s.episode.name.clone()}{picked.then_some(" (yours)")}</td>
                     <td>{format!("{} to {}", s.first_date, s.last_date)}</td>
-                    <td>{percent(s.total_return, 1)}</td>
-                    <td>{percent(s.max_drawdown, 1)}</td>
+                    <td class="num">{percent(s.total_return, 1)}</td>
+                    <td class="num">{percent(s.max_drawdown, 1)}</td>
                     <td>{format!("{} on {}", percent(s.worst_day_return, 2), s.worst_day_date)}</td>
                 </tr>
             }
         })
         .collect();
-    (!rows.is_empty()).then(|| {
+    let refused: Vec<_> = outcome
+        .stress_refused
+        .iter()
+        .map(|why| view! { <li>{format!("Not replayed: {why}")}</li> })
+        .collect();
+    (!rows.is_empty() || !refused.is_empty()).then(|| {
         view! {
-            <table class="finance-table stress-table">
-                <thead><tr><th>"Episode"</th><th>"Dates"</th><th>"Return"</th><th>"Drawdown"</th><th>"Worst day"</th></tr></thead>
-                <tbody>{rows}</tbody>
-            </table>
+            <div class="table-scroll">
+                <table class="finance-table stress-table">
+                    <thead><tr><th>"Episode"</th><th>"Dates"</th><th>"Return"</th><th>"Drawdown"</th><th>"Worst day"</th></tr></thead>
+                    <tbody>{rows}</tbody>
+                </table>
+            </div>
+            <ul class="muted stress-refused">{refused}</ul>
         }
     })
 }

@@ -429,6 +429,7 @@ pub(super) fn portfolio(low: &str, tokens: &[Token]) -> Result<OptimisePortfolio
         half_life,
         long_only: !any_phrase(low, &SHORT_PHRASES),
         max_weight,
+        bounds: Vec::new(),
         risk_free,
         confidence,
         from,
@@ -514,6 +515,7 @@ pub(super) fn risk(low: &str, tokens: &[Token]) -> Result<RiskReport, Refusal> {
         methods,
         scenarios: scenarios.unwrap_or(100_000),
         seed: seed.map_or(42, u64::from),
+        episodes: Vec::new(),
         from,
         to,
     })

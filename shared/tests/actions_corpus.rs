@@ -122,7 +122,7 @@ fn text_ids_number_the_requests_in_order() {
 #[test]
 fn every_action_has_a_tool_spec_whose_example_parses() {
     let specs = tool_specs();
-    let examples: [(&str, Value); 7] = [
+    let examples: [(&str, Value); 8] = [
         (
             "fetch_data",
             serde_json::json!({"source": "polygon", "symbol": "AAPL", "from": "2024-01-02", "to": "2024-03-28"}),
@@ -147,6 +147,10 @@ fn every_action_has_a_tool_spec_whose_example_parses() {
         (
             "backtest",
             serde_json::json!({"symbol": "sp500", "rule": "momentum", "lookback": 126}),
+        ),
+        (
+            "run_trial",
+            serde_json::json!({"symbol": "sp500", "models": ["logistic_l2_c_1", "random_forest_clf_100_sqrt"]}),
         ),
     ];
     assert_eq!(specs.len(), examples.len());

@@ -1,17 +1,13 @@
 //! The whole catalog through the Lab's default walk-forward settings on the
-//! S&P 500, natively, through the same code path as the lab worker
-//! (`lab::worker::handle` with `Run` requests): every classifier and
-//! clusterer on the direction target, then every regressor on the return
-//! target. Prints the wall time of each target's run, the total and the ten
-//! slowest entries. `cargo run --release -p app --example catalog_run`; the
-//! browser's twin is the "Whole catalog" run of the `/bench` page.
+//! S&P 500 (default features, horizon 1), natively, through the lab
+//! worker's own code path (`lab::worker::handle` with a `CatalogBench`
+//! request): the wall time of the run and of each entry, and the ten
+//! slowest. `cargo run --release -p app --example catalog_run`; the
+//! browser's twin is the "Whole catalog" section of the `/bench` page.
 
 use std::time::Instant;
 
-use app::lab::protocol::{LabEvent, LabRequest};
-use shared::actions::{models_for, ModelScope, LAB_DEFAULTS};
-use shared::features::FeatureSpec;
-use shared::models::Task;
+use app::lab::protocol::{slowest, LabEvent, LabRequest};
 
 fn main() {
     let series = match shared::data::bundled::load("sp500") {
@@ -21,62 +17,30 @@ fn main() {
             std::process::exit(1);
         }
     };
-    let classifiers = models_for(ModelScope::Catalog, Task::Classification, None);
-    let regressors: Vec<String> = models_for(ModelScope::Catalog, Task::Regression, None)
-        .into_iter()
-        .filter(|name| !classifiers.contains(name))
-        .collect();
     let start = Instant::now();
     let now = move || start.elapsed().as_secs_f64() * 1e3;
-    let mut times: Vec<(String, f64)> = Vec::new();
-    let mut failures = 0;
-    for (target, models) in [
-        (Task::Classification, classifiers),
-        (Task::Regression, regressors),
-    ] {
-        let count = models.len();
-        let request = LabRequest::Run {
-            series: series.clone(),
-            features: FeatureSpec::default(),
-            horizon: 1,
-            target,
-            models,
-            config: LAB_DEFAULTS,
-        };
-        let run_start = now();
-        let mut last = run_start;
-        app::lab::worker::handle(
-            request,
-            &mut |event| match event {
-                LabEvent::Started { .. } => last = now(),
-                LabEvent::Model { name, outcome, .. } => {
-                    let t = now();
-                    if let Err(message) = &outcome {
-                        failures += 1;
-                        eprintln!("{name} failed: {message}");
-                    }
-                    times.push((name, t - last));
-                    last = t;
+    app::lab::worker::handle(
+        LabRequest::CatalogBench { series },
+        &mut |event| match event {
+            LabEvent::CatalogBench { timings, total_ms } => {
+                let failed: Vec<_> = timings.iter().filter(|t| t.error.is_some()).collect();
+                println!(
+                    "whole catalog: {} entries in {:.1} s ({} failed)",
+                    timings.len(),
+                    total_ms / 1e3,
+                    failed.len()
+                );
+                for t in failed {
+                    println!("  failed {}: {}", t.name, t.error.as_deref().unwrap_or(""));
                 }
-                LabEvent::Failed { message } => eprintln!("run failed: {message}"),
-                _ => {}
-            },
-            &now,
-        );
-        println!(
-            "{} target: {count} entries in {:.1} s",
-            target.as_str(),
-            (now() - run_start) / 1e3
-        );
-    }
-    println!(
-        "whole catalog: {} entries in {:.1} s ({failures} failed)",
-        times.len(),
-        now() / 1e3
+                println!("ten slowest:");
+                for t in slowest(&timings, 10) {
+                    println!("  {:<46} {:>8.2} s", t.name, t.ms / 1e3);
+                }
+            }
+            LabEvent::Failed { message } => eprintln!("failed: {message}"),
+            _ => {}
+        },
+        &now,
     );
-    times.sort_by(|a, b| b.1.total_cmp(&a.1));
-    println!("ten slowest:");
-    for (name, ms) in times.iter().take(10) {
-        println!("  {name:<46} {:>9.1} s", ms / 1e3);
-    }
 }

@@ -140,7 +140,10 @@ async fn lab_in_worker(
             }
             LabEvent::Finished => return Ok((rows, outcomes)),
             LabEvent::Failed { message } => return Err(message),
-            LabEvent::Ready | LabEvent::Bench { .. } => {}
+            LabEvent::Ready
+            | LabEvent::Bench { .. }
+            | LabEvent::CatalogProgress { .. }
+            | LabEvent::CatalogBench { .. } => {}
         }
     }
     Err("the lab worker stopped".to_string())

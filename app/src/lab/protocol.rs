@@ -26,6 +26,13 @@ pub enum LabRequest {
         /// Walk-forward settings.
         config: WalkForwardConfig,
     },
+    /// Every catalog entry through the Lab's default walk-forward on
+    /// `series` (horizon 1, default features), timed one by one: the
+    /// whole-catalog benchmark (the bench page and `catalog_run`).
+    CatalogBench {
+        /// The data.
+        series: Series,
+    },
     /// Time fit and predict of a few entries on `series` (the bench page).
     Bench {
         /// The data.
@@ -71,11 +78,47 @@ pub enum LabEvent {
         /// Why, naming the field or the data problem.
         message: String,
     },
+    /// One entry of the whole-catalog benchmark finished.
+    CatalogProgress {
+        /// Entries finished so far.
+        done: usize,
+        /// Entries in the catalog.
+        total: usize,
+        /// This entry's name.
+        name: String,
+    },
+    /// The whole-catalog benchmark's result.
+    CatalogBench {
+        /// Each entry's walk-forward wall time, in catalog order.
+        timings: Vec<CatalogTiming>,
+        /// Wall time of the whole run, milliseconds.
+        total_ms: f64,
+    },
     /// Bench timings.
     Bench {
         /// (name, fit ms, predict ms, rows, features) per model.
         timings: Vec<BenchTiming>,
     },
+}
+
+/// One entry of the whole-catalog benchmark.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CatalogTiming {
+    /// Catalog name.
+    pub name: String,
+    /// Walk-forward wall time (every fold's fit and predict), milliseconds.
+    pub ms: f64,
+    /// Why it failed, if it did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// The `n` slowest entries, slowest first.
+pub fn slowest(timings: &[CatalogTiming], n: usize) -> Vec<CatalogTiming> {
+    let mut sorted = timings.to_vec();
+    sorted.sort_by(|a, b| b.ms.total_cmp(&a.ms));
+    sorted.truncate(n);
+    sorted
 }
 
 /// One benchmark line.

@@ -156,7 +156,10 @@ pub fn run(runner: LabRunner, plan: LabPlan, on_event: impl Fn(SessionEvent) + '
                 for_events.finish();
                 sink(SessionEvent::Failed(message));
             }
-            LabEvent::Bench { .. } | LabEvent::Ready => {}
+            LabEvent::Bench { .. }
+            | LabEvent::CatalogProgress { .. }
+            | LabEvent::CatalogBench { .. }
+            | LabEvent::Ready => {}
         });
         if let Err(error) = started {
             on_event(SessionEvent::Failed(error));

@@ -6,7 +6,7 @@
 use shared::features::{build_dataset, FeatureSpec};
 use shared::models::{catalog, evaluate_many, CatalogEntry, Matrix, ModelError};
 
-use super::protocol::{BenchTiming, LabEvent, LabRequest};
+use super::protocol::{BenchTiming, CatalogTiming, LabEvent, LabRequest};
 
 /// Handles `request`, calling `emit` for every event in order. `now_ms`
 /// reads a clock (the worker's `performance.now()`), used only by `Bench`.
@@ -70,6 +70,7 @@ pub fn handle(request: LabRequest, emit: &mut dyn FnMut(LabEvent), now_ms: &dyn 
             });
             emit(LabEvent::Finished);
         }
+        LabRequest::CatalogBench { series } => catalog_bench(&series, emit, now_ms),
         LabRequest::Bench {
             series,
             rows,
@@ -110,6 +111,47 @@ pub fn handle(request: LabRequest, emit: &mut dyn FnMut(LabEvent), now_ms: &dyn 
             emit(LabEvent::Bench { timings });
         }
     }
+}
+
+/// Runs every catalog entry through the Lab's default walk-forward on
+/// `series` (default features, horizon 1), reporting each as it ends and
+/// then every entry's wall time.
+fn catalog_bench(
+    series: &shared::data::Series,
+    emit: &mut dyn FnMut(LabEvent),
+    now_ms: &dyn Fn() -> f64,
+) {
+    let start = now_ms();
+    let data = match build_dataset(series, &FeatureSpec::default(), 1) {
+        Ok(data) => data,
+        Err(error) => {
+            return emit(LabEvent::Failed {
+                message: error.to_string(),
+            })
+        }
+    };
+    let entries = catalog();
+    let mut timings = Vec::with_capacity(entries.len());
+    let mut last = now_ms();
+    let config = shared::actions::LAB_DEFAULTS;
+    evaluate_many(&entries, &data, &config, &|| false, &mut |progress| {
+        let now = now_ms();
+        timings.push(CatalogTiming {
+            name: progress.name.to_string(),
+            ms: now - last,
+            error: progress.result.as_ref().err().map(ToString::to_string),
+        });
+        last = now;
+        emit(LabEvent::CatalogProgress {
+            done: progress.done,
+            total: progress.total,
+            name: progress.name.to_string(),
+        });
+    });
+    emit(LabEvent::CatalogBench {
+        timings,
+        total_ms: now_ms() - start,
+    });
 }
 
 /// The catalog entries called `names`, in that order.
@@ -160,6 +202,44 @@ mod tests {
     use shared::models::{Task, WalkForwardConfig, Window};
 
     use super::*;
+
+    /// The whole-catalog benchmark reports every entry once, in catalog
+    /// order, with its time; on too few rows for the Lab's first training
+    /// window each entry fails with its reason and the run still ends.
+    #[test]
+    fn the_catalog_bench_reports_every_entry() {
+        let full = shared::data::bundled::load("sp500").unwrap();
+        let dates = full.dates();
+        let series = full.between(Some(dates[0]), Some(dates[400])).unwrap();
+        let mut progress = 0;
+        let mut result = None;
+        let clock = std::cell::Cell::new(0.0);
+        handle(
+            LabRequest::CatalogBench { series },
+            &mut |event| match event {
+                LabEvent::CatalogProgress { done, .. } => {
+                    progress += 1;
+                    assert_eq!(done, progress);
+                }
+                LabEvent::CatalogBench { timings, total_ms } => result = Some((timings, total_ms)),
+                other => panic!("unexpected {other:?}"),
+            },
+            &|| {
+                clock.set(clock.get() + 1.0);
+                clock.get()
+            },
+        );
+        let (timings, total_ms) = result.expect("a result");
+        let names: Vec<String> = catalog().into_iter().map(|e| e.spec.name).collect();
+        let timed: Vec<String> = timings.iter().map(|t| t.name.clone()).collect();
+        assert_eq!(timed, names);
+        assert_eq!(progress, names.len());
+        assert!(timings.iter().all(|t| t.ms > 0.0 && t.error.is_some()));
+        assert!(total_ms >= timings.iter().map(|t| t.ms).sum::<f64>());
+        let slow = super::super::protocol::slowest(&timings, 3);
+        assert_eq!(slow.len(), 3);
+        assert!(slow.windows(2).all(|w| w[0].ms >= w[1].ms));
+    }
 
     fn config() -> WalkForwardConfig {
         WalkForwardConfig {

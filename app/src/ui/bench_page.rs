@@ -3,7 +3,8 @@
 //! compare with the native criterion figures; and times model training and
 //! prediction in the lab worker on about 5,000 rows x 20 features of real
 //! S&P 500 data (the same workload as `cargo bench -p shared --bench models`);
-//! and the finance workload in the finance worker.
+//! and the finance workload in the finance worker; and the whole catalog
+//! through the Lab's default walk-forward.
 
 use super::format::{fixed, rate};
 use super::runner::WorkerRunner;
@@ -11,7 +12,9 @@ use crate::api;
 use crate::bench::BenchRow;
 use crate::finance::protocol::FinanceBenchRow;
 use crate::finance::runner::{bench as finance_bench, Cancel};
-use crate::lab::protocol::{BenchTiming, LabEvent, LabRequest, BENCH_MODELS};
+use crate::lab::protocol::{
+    slowest, BenchTiming, CatalogTiming, LabEvent, LabRequest, BENCH_MODELS,
+};
 use crate::lab::runner::LabRunner;
 use crate::worker::{WorkerRequest, WorkerResponse};
 use leptos::prelude::*;
@@ -58,6 +61,7 @@ pub fn BenchPage() -> impl IntoView {
                 })}
             </section>
             <ModelBench />
+            <CatalogBench />
             <FinanceBench />
         </div>
     }
@@ -106,6 +110,108 @@ fn FinanceBench() -> impl IntoView {
     }
 }
 
+/// The S&P 500 bundled series, fetched through the gateway.
+async fn sp500() -> Result<shared::data::Series, String> {
+    let request = DataRequest {
+        source: "bundled".into(),
+        symbol: "sp500".into(),
+        from: None,
+        to: None,
+        timespan: None,
+        multiplier: None,
+    };
+    api::data(&request)
+        .await
+        .map(|response| response.series)
+        .map_err(|error| error.message())
+}
+
+/// Where the whole-catalog benchmark stands.
+#[derive(Clone, Debug, PartialEq)]
+enum CatalogState {
+    Running {
+        done: usize,
+        total: usize,
+    },
+    Done {
+        timings: Vec<CatalogTiming>,
+        total_ms: f64,
+    },
+    Failed(String),
+}
+
+/// Every catalog entry through the Lab's default walk-forward in the lab
+/// worker (the native twin: `cargo run --release -p app --example
+/// catalog_run`).
+#[component]
+fn CatalogBench() -> impl IntoView {
+    let state = RwSignal::new(None::<CatalogState>);
+    let runner = StoredValue::new_local(LabRunner::default());
+    let running = move || matches!(state.get(), Some(CatalogState::Running { .. }));
+    let run = move |_| {
+        state.set(Some(CatalogState::Running { done: 0, total: 0 }));
+        let runner = runner.get_value();
+        spawn_local(async move {
+            let series = match sp500().await {
+                Ok(series) => series,
+                Err(message) => return state.set(Some(CatalogState::Failed(message))),
+            };
+            let for_events = runner.clone();
+            let started = runner.start(&LabRequest::CatalogBench { series }, move |event| {
+                match event {
+                    LabEvent::CatalogProgress { done, total, .. } => {
+                        return state.set(Some(CatalogState::Running { done, total }))
+                    }
+                    LabEvent::CatalogBench { timings, total_ms } => {
+                        state.set(Some(CatalogState::Done { timings, total_ms }))
+                    }
+                    LabEvent::Failed { message } => state.set(Some(CatalogState::Failed(message))),
+                    _ => return,
+                }
+                for_events.finish();
+            });
+            if let Err(message) = started {
+                state.set(Some(CatalogState::Failed(message)));
+            }
+        });
+    };
+    view! {
+        <section class="card" aria-labelledby="catalog-bench-title">
+            <h2 id="catalog-bench-title">"Whole catalog (this browser)"</h2>
+            <p class="muted">"Runs every catalog entry through the Lab's default walk-forward on the S&P 500, one after another in the lab worker. Takes minutes."</p>
+            <button type="button" id="run-catalog-bench" on:click=run disabled=running>
+                {move || if running() { "Running…" } else { "Run the whole catalog" }}
+            </button>
+            {move || state.get().map(|s| match s {
+                CatalogState::Running { done, total } => view! {
+                    <p class="status" role="status" id="catalog-bench-progress">{format!("{done} of {total} entries")}</p>
+                }.into_any(),
+                CatalogState::Failed(message) => view! { <p class="error" role="alert">{message}</p> }.into_any(),
+                CatalogState::Done { timings, total_ms } => {
+                    let failed = timings.iter().filter(|t| t.error.is_some()).count();
+                    view! {
+                        <p id="catalog-bench-total" data-entries=timings.len().to_string() data-total-ms=total_ms.to_string() data-failed=failed.to_string()>
+                            {format!("{} entries in {} s ({failed} failed)", timings.len(), fixed(total_ms / 1e3, 1))}
+                        </p>
+                        <table class="bench-results" id="catalog-bench-slowest">
+                            <caption>"The ten slowest"</caption>
+                            <thead><tr><th scope="col">"Model"</th><th scope="col">"Seconds"</th></tr></thead>
+                            <tbody>
+                                {slowest(&timings, 10).into_iter().map(|t| view! {
+                                    <tr data-model=t.name.clone() data-ms=t.ms.to_string()>
+                                        <th scope="row">{t.name.clone()}</th>
+                                        <td>{fixed(t.ms / 1e3, 2)}</td>
+                                    </tr>
+                                }).collect_view()}
+                            </tbody>
+                        </table>
+                    }.into_any()
+                }
+            })}
+        </section>
+    }
+}
+
 /// Fit and predict times of the main model families in the lab worker.
 #[component]
 fn ModelBench() -> impl IntoView {
@@ -117,18 +223,10 @@ fn ModelBench() -> impl IntoView {
         timings.set(None);
         let runner = runner.get_value();
         spawn_local(async move {
-            let request = DataRequest {
-                source: "bundled".into(),
-                symbol: "sp500".into(),
-                from: None,
-                to: None,
-                timespan: None,
-                multiplier: None,
-            };
-            let series = match api::data(&request).await {
-                Ok(response) => response.series,
-                Err(error) => {
-                    timings.set(Some(Err(error.message())));
+            let series = match sp500().await {
+                Ok(series) => series,
+                Err(message) => {
+                    timings.set(Some(Err(message)));
                     return running.set(false);
                 }
             };

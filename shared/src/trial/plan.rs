@@ -31,7 +31,8 @@ pub const MAX_NAME_CHARS: usize = 200;
 pub struct Plan {
     /// What the trial is for, in words (1 to 200 characters).
     pub name: String,
-    /// The trial's seed, if it sets one (steps keep their own seeds).
+    /// The trial's seed, if it sets one: the seed of every step whose
+    /// action takes one ([`SEEDED_ACTIONS`]) and does not set its own.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seed: Option<u64>,
     /// Steps running at once, 1 to 8 (default 2).
@@ -39,6 +40,23 @@ pub struct Plan {
     pub max_concurrent: u32,
     /// The steps, in the order ready steps start (1 to 64).
     pub steps: Vec<Step>,
+}
+
+/// The actions whose input has a `seed`: a plan's seed is their default.
+pub const SEEDED_ACTIONS: [&str; 2] = ["run_lab", "risk_report"];
+
+/// Gives the step's action `seed` unless it sets its own or takes none.
+fn default_seed(step: &mut serde_json::Value, seed: u64) {
+    let Some(action) = step.get_mut("action").and_then(|a| a.as_object_mut()) else {
+        return;
+    };
+    let seeded = action
+        .get("action")
+        .and_then(|tag| tag.as_str())
+        .is_some_and(|tag| SEEDED_ACTIONS.contains(&tag));
+    if seeded && !action.contains_key("seed") {
+        action.insert("seed".to_string(), seed.into());
+    }
 }
 
 fn default_max_concurrent() -> u32 {
@@ -144,7 +162,8 @@ impl Plan {
     }
 
     /// Parses a plan from a JSON value, step by step, so that an unknown
-    /// action or a bad field names the step it is in.
+    /// action or a bad field names the step it is in. The plan's `seed`
+    /// becomes the seed of each step that takes one and sets none.
     pub fn from_value(value: serde_json::Value) -> Result<Plan, PlanError> {
         let invalid = |reason: String| PlanError::plan("", "trial.invalid_json", reason);
         let serde_json::Value::Object(mut object) = value else {
@@ -162,7 +181,10 @@ impl Plan {
                 "steps must be a list of steps".to_string(),
             ));
         };
-        for (index, step) in steps.into_iter().enumerate() {
+        for (index, mut step) in steps.into_iter().enumerate() {
+            if let Some(seed) = plan.seed {
+                default_seed(&mut step, seed);
+            }
             let id = step
                 .get("id")
                 .and_then(|id| id.as_str())
@@ -400,6 +422,54 @@ mod tests {
         assert_eq!(valid.plan().max_concurrent, DEFAULT_MAX_CONCURRENT);
         assert_eq!(valid.inputs_of(1), &[0]);
         assert_eq!(valid.index_of("a"), Some(1));
+    }
+
+    /// The plan's seed fills in the steps that take a seed and set none;
+    /// a step's own seed wins; a step without a seed field is untouched.
+    #[test]
+    fn the_plan_seed_is_the_default_of_seeded_steps() {
+        let lab = |seed: Option<u64>| {
+            let mut action = serde_json::json!({"action": "run_lab", "source": "bundled",
+                "symbol": "sp500", "scope": "model", "name": "logistic_l2_c_1"});
+            if let Some(seed) = seed {
+                action["seed"] = seed.into();
+            }
+            action
+        };
+        let plan = Plan::from_value(serde_json::json!({"name": "t", "seed": 7, "steps": [
+            {"id": "own", "action": lab(Some(3))},
+            {"id": "default", "action": lab(None)},
+            {"id": "price", "action": price()},
+        ]}))
+        .unwrap();
+        let seed_of = |i: usize| match &plan.steps[i].action {
+            Action::RunLab(run) => run.seed,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!((seed_of(0), seed_of(1)), (3, 7));
+        let unseeded = Plan::from_value(serde_json::json!({"name": "t", "steps": [
+            {"id": "default", "action": lab(None)}]}))
+        .unwrap();
+        match &unseeded.steps[0].action {
+            Action::RunLab(run) => assert_eq!(run.seed, 42),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    /// `SEEDED_ACTIONS` lists exactly the actions whose schema has `seed`
+    /// (`run_trial` aside: a plan never holds one).
+    #[test]
+    fn seeded_actions_are_those_with_a_seed_field() {
+        let mut with_seed: Vec<String> = crate::actions::tool_specs()
+            .into_iter()
+            .filter(|spec| spec.input_schema["properties"].get("seed").is_some())
+            .map(|spec| spec.name)
+            .filter(|name| name != "run_trial")
+            .collect();
+        with_seed.sort();
+        let mut listed: Vec<String> = SEEDED_ACTIONS.iter().map(|s| s.to_string()).collect();
+        listed.sort();
+        assert_eq!(with_seed, listed);
     }
 
     #[test]

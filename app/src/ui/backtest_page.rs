@@ -30,7 +30,7 @@ use super::equity_chart::{drawdown_chart, equity_chart};
 use super::field::Choice;
 use super::finance_form::{
     first_choice, fraction_of_percent, load_uploads, local_check, number, optional, stage_words,
-    DatasetSelect, RunState, SourceSelect, TextField, BUNDLED, USER_UPLOAD,
+    symbol_for, DatasetSelect, RunState, SourceSelect, TextField, BUNDLED, USER_UPLOAD,
 };
 use super::format::{count, fixed, percent};
 use super::run_badges::{Kept, RunBadges};
@@ -132,7 +132,7 @@ impl BacktestForm {
         let real = |label: &str, s: RwSignal<String>| number::<f64>(label, &s.get()).map(Some);
         let mut b = Backtest {
             source: self.source.get(),
-            symbol: self.symbol.get(),
+            symbol: symbol_for("Series", &self.source.get(), &self.symbol.get())?,
             rule,
             fast: None,
             slow: None,

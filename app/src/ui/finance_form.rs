@@ -1,6 +1,8 @@
 //! Pieces the Portfolio, Risk and Backtest screens share: the data-source
-//! choice (bundled datasets or the user's uploads, listed through the
-//! server), the asset picker of that source,
+//! choice (bundled datasets, the user's uploads listed through the server,
+//! or series fetched through the gateway: Polygon tickers and FRED series
+//! ids, typed), the asset picker of that source, the parsing of typed
+//! tickers,
 //! number parsing with messages that name the field, the local check of
 //! the form's action (`shared::actions::validate` under the rules in
 //! force, or the built-in rules until the server has answered), the words
@@ -113,6 +115,68 @@ pub fn local_check(form: Memo<Result<Action, String>>) -> Memo<Result<Action, St
 pub const BUNDLED: &str = "bundled";
 /// The source of the user's own uploads.
 pub const USER_UPLOAD: &str = "user_upload";
+/// The source of Polygon stock bars, fetched through the server.
+pub const POLYGON: &str = "polygon";
+/// The source of FRED series, fetched through the server.
+pub const FRED: &str = "fred";
+
+/// Whether the series of `source` are typed (tickers or series ids of a
+/// fetched source) rather than picked from a list.
+pub fn is_typed(source: &str) -> bool {
+    source == POLYGON || source == FRED
+}
+
+/// An example of what to type for `source`.
+pub fn typed_placeholder(source: &str) -> &'static str {
+    if source == FRED {
+        "DGS10, SP500"
+    } else {
+        "AAPL, MSFT"
+    }
+}
+
+/// The tickers or series ids typed into the field `label`, separated by
+/// commas (or spaces), trimmed and upper-cased as the sources spell
+/// them; empty items are skipped. Errors name the field: nothing typed,
+/// or the same symbol twice. Their format is the gateway rules' check.
+pub fn typed_symbols(label: &str, text: &str) -> Result<Vec<String>, String> {
+    let mut symbols: Vec<String> = Vec::new();
+    for symbol in text
+        .split(|c: char| c == ',' || c.is_whitespace())
+        .filter(|s| !s.is_empty())
+        .map(str::to_ascii_uppercase)
+    {
+        if symbols.contains(&symbol) {
+            return Err(format!(
+                "{label}: \"{symbol}\" is typed twice; give each series once"
+            ));
+        }
+        symbols.push(symbol);
+    }
+    if symbols.is_empty() {
+        return Err(format!(
+            "{label}: type a ticker or series id (e.g. AAPL, or DGS10 for FRED)"
+        ));
+    }
+    Ok(symbols)
+}
+
+/// The one series of the field `label` for `source`: a typed symbol
+/// (exactly one, upper-cased) for a fetched source, the picked id as is
+/// otherwise.
+pub fn symbol_for(label: &str, source: &str, text: &str) -> Result<String, String> {
+    if !is_typed(source) {
+        return Ok(text.to_string());
+    }
+    let mut symbols = typed_symbols(label, text)?;
+    if symbols.len() > 1 {
+        return Err(format!(
+            "{label}: type one ticker or series id here, not {}",
+            symbols.len()
+        ));
+    }
+    Ok(symbols.remove(0))
+}
 
 /// One series a picker offers: its id (the `symbol` of a data request)
 /// and the words shown.
@@ -140,9 +204,12 @@ pub fn load_uploads() -> UploadList {
 }
 
 /// The series of `source` a picker offers: the bundled catalog, or the
-/// uploads listed so far (none while loading or when listing failed).
+/// uploads listed so far (none while loading or when listing failed);
+/// none for a fetched source, whose series are typed.
 pub fn choices(source: &str, uploads: &Option<Result<Vec<UploadSummary>, String>>) -> Vec<Choice> {
-    if source == USER_UPLOAD {
+    if is_typed(source) {
+        Vec::new()
+    } else if source == USER_UPLOAD {
         match uploads {
             Some(Ok(list)) => list
                 .iter()
@@ -164,15 +231,16 @@ pub fn choices(source: &str, uploads: &Option<Result<Vec<UploadSummary>, String>
     }
 }
 
-/// A labelled choice of the data source (bundled datasets or the user's
-/// uploads) bound to `source`; `on_change` hears the new source (screens
-/// reset their asset choice to it). Says why when the uploads cannot be
-/// listed (offline: bundled data only) or when there are none yet.
+/// A labelled choice of the data source (bundled datasets, the user's
+/// uploads, Polygon stocks or FRED series) bound to `source`; `on_change`
+/// hears the new source (screens reset their asset choice to it). Says
+/// why when the uploads cannot be listed (offline: bundled data only) or
+/// when there are none yet, and what a fetched source needs.
 #[component]
 pub fn SourceSelect(
     /// Element id (also the label's `for`).
     id: &'static str,
-    /// The source: [`BUNDLED`] or [`USER_UPLOAD`].
+    /// The source: [`BUNDLED`], [`USER_UPLOAD`], [`POLYGON`] or [`FRED`].
     source: RwSignal<String>,
     /// The uploads listed for this screen.
     uploads: UploadList,
@@ -180,6 +248,14 @@ pub fn SourceSelect(
     on_change: impl Fn(String) + 'static,
 ) -> impl IntoView {
     let note = move || {
+        let fetched = match source.get().as_str() {
+            POLYGON => Some("Fetched through the server's gateway: type tickers (e.g. AAPL) and give From and To dates. Needs the server and its Polygon key; no offline runs."),
+            FRED => Some("Fetched through the server's gateway: type FRED series ids (e.g. DGS10). Needs the server and its FRED key; no offline runs."),
+            _ => None,
+        };
+        if let Some(words) = fetched {
+            return Some(view! { <p class="muted source-note">{words.to_string()}</p> });
+        }
         let message = uploads.with(|u| match u {
             Some(Err(why)) => Some(format!(
                 "Your uploads could not be listed ({why}); bundled data works offline."
@@ -201,6 +277,8 @@ pub fn SourceSelect(
             }>
                 <option value=BUNDLED selected=move || source.get() == BUNDLED>"Bundled datasets"</option>
                 <option value=USER_UPLOAD selected=move || source.get() == USER_UPLOAD>"My uploads"</option>
+                <option value=POLYGON selected=move || source.get() == POLYGON>"Polygon (stocks)"</option>
+                <option value=FRED selected=move || source.get() == FRED>"FRED (series)"</option>
             </select>
             {note}
         </div>
@@ -208,7 +286,9 @@ pub fn SourceSelect(
 }
 
 /// A labelled `<select>` of the series of `source` (bundled datasets or
-/// the user's uploads), bound to `value` (a dataset or upload id).
+/// the user's uploads), bound to `value` (a dataset or upload id); for a
+/// fetched source a text input where the ticker or series id is typed
+/// (read with [`symbol_for`]).
 #[component]
 pub fn DatasetSelect(
     /// Element id (also the label's `for`).
@@ -246,10 +326,26 @@ pub fn DatasetSelect(
             .collect_view()
             .into_any()
     };
+    // Re-rendered only when the source changes, so typing keeps focus.
+    let control_id = id.clone();
+    let control = move || {
+        let source = source.get();
+        if is_typed(&source) {
+            view! {
+                <input id=control_id.clone() type="text" inputmode="text" autocomplete="off" spellcheck="false"
+                    autocapitalize="characters" placeholder=typed_placeholder(&source)
+                    prop:value=move || value.get() on:input=move |ev| value.set(event_target_value(&ev)) />
+            }
+            .into_any()
+        } else {
+            view! { <select id=control_id.clone() on:change=move |ev| value.set(event_target_value(&ev))>{options}</select> }
+                .into_any()
+        }
+    };
     view! {
         <div class="field">
             <label for=id.clone()>{label}</label>
-            <select id=id on:change=move |ev| value.set(event_target_value(&ev))>{options}</select>
+            {control}
         </div>
     }
 }
@@ -351,6 +447,52 @@ mod tests {
                 title: "mine.csv (upload 7)".into()
             }]
         );
+    }
+
+    #[test]
+    fn typed_tickers_become_assets_or_an_error_naming_the_field() {
+        assert_eq!(
+            typed_symbols("Tickers", " aapl, brk.b ,,MSFT "),
+            Ok(vec!["AAPL".to_string(), "BRK.B".into(), "MSFT".into()])
+        );
+        assert_eq!(
+            typed_symbols("Tickers", "dgs10 sp500"),
+            Ok(vec!["DGS10".to_string(), "SP500".into()])
+        );
+        let empty = typed_symbols("Tickers", " , ").unwrap_err();
+        assert!(empty.starts_with("Tickers: type a ticker"), "{empty}");
+        let twice = typed_symbols("Tickers", "AAPL, aapl").unwrap_err();
+        assert!(
+            twice.starts_with("Tickers: \"AAPL\" is typed twice"),
+            "{twice}"
+        );
+        assert_eq!(symbol_for("Series", POLYGON, " aapl "), Ok("AAPL".into()));
+        let several = symbol_for("Series", FRED, "DGS10, DGS2").unwrap_err();
+        assert!(several.starts_with("Series: type one"), "{several}");
+        // Picked ids are kept as they are (bundled ids are lower-case).
+        assert_eq!(symbol_for("Series", BUNDLED, "sp500"), Ok("sp500".into()));
+        assert!(is_typed(POLYGON) && is_typed(FRED) && !is_typed(USER_UPLOAD));
+        assert!(choices(POLYGON, &None).is_empty());
+    }
+
+    #[test]
+    fn a_typed_polygon_backtest_passes_the_local_check_only_with_dates() {
+        let rules = Rules::default_rules();
+        let today = Date {
+            year: 2026,
+            month: 6,
+            day: 1,
+        };
+        let symbol = symbol_for("Series", POLYGON, "aapl").unwrap();
+        let mut input = serde_json::json!({
+            "action": "backtest", "source": POLYGON, "symbol": symbol, "rule": "momentum",
+            "from": "2024-01-02"
+        });
+        let undated: Action = serde_json::from_value(input.clone()).unwrap();
+        assert_eq!(check_with(&rules, today, &undated).unwrap_err().field, "to");
+        input["to"] = serde_json::json!("2024-12-31");
+        let dated: Action = serde_json::from_value(input).unwrap();
+        assert!(check_with(&rules, today, &dated).is_ok());
     }
 
     #[test]

@@ -29,7 +29,8 @@ use shared::execute::{FinanceOutcome, PortfolioOutcome};
 use super::bar_chart::{Bar, BarChart};
 use super::chat::finance::align_lines;
 use super::finance_form::{
-    choices, first_choice, fraction_of_percent, load_uploads, SourceSelect, BUNDLED,
+    choices, first_choice, fraction_of_percent, is_typed, load_uploads, symbol_for,
+    typed_placeholder, typed_symbols, SourceSelect, BUNDLED,
 };
 use super::format::{fixed, percent};
 use super::run_badges::RunBadges;
@@ -52,10 +53,12 @@ const METHODS: [PortfolioMethod; 7] = [
 /// The form as typed: numbers as text, percentages in percent.
 #[derive(Clone, Debug, PartialEq)]
 pub struct PortfolioForm {
-    /// The assets' source: `bundled` or `user_upload`.
+    /// The assets' source: `bundled`, `user_upload`, `polygon` or `fred`.
     pub source: String,
-    /// Dataset or upload ids, in the order chosen.
+    /// Dataset or upload ids, in the order chosen (picked sources).
     pub assets: Vec<String>,
+    /// Tickers or series ids as typed, comma-separated (fetched sources).
+    pub typed_assets: String,
     /// The optimiser.
     pub method: PortfolioMethod,
     /// Target annual return or volatility, percent (target methods).
@@ -90,6 +93,7 @@ impl Default for PortfolioForm {
         PortfolioForm {
             source: BUNDLED.into(),
             assets: vec!["sp500".into(), "nasdaq".into(), "wti".into()],
+            typed_assets: String::new(),
             method: PortfolioMethod::MaxSharpe,
             target: "10".into(),
             returns: ReturnsChoice::Mean,
@@ -132,6 +136,16 @@ fn optional_text(text: &str) -> Option<String> {
 }
 
 impl PortfolioForm {
+    /// The assets of the action: the typed tickers of a fetched source
+    /// (or why they do not parse), the picked ids otherwise.
+    pub fn asset_ids(&self) -> Result<Vec<String>, String> {
+        if is_typed(&self.source) {
+            typed_symbols("Tickers", &self.typed_assets)
+        } else {
+            Ok(self.assets.clone())
+        }
+    }
+
     /// The `optimise_portfolio` action of this form, or why the typing is
     /// wrong (the bounds are `validate`'s job).
     pub fn to_action(&self) -> Result<Action, String> {
@@ -142,9 +156,10 @@ impl PortfolioForm {
         };
         let uses_half_life =
             self.returns == ReturnsChoice::Ewma || self.covariance == CovarianceChoice::Ewma;
+        let assets = self.asset_ids()?;
         let mut bounds = Vec::new();
         if takes_bounds(self.method) {
-            for asset in &self.assets {
+            for asset in &assets {
                 let Some((min, max)) = self.bounds.get(asset) else {
                     continue;
                 };
@@ -161,12 +176,16 @@ impl PortfolioForm {
         }
         Ok(Action::OptimisePortfolio(Box::new(OptimisePortfolio {
             source: self.source.clone(),
-            assets: self.assets.clone(),
+            assets,
             method: self.method,
             target,
             covariance: self.covariance,
             expected_returns: self.returns,
-            market: (self.returns == ReturnsChoice::Capm).then(|| self.market.clone()),
+            market: if self.returns == ReturnsChoice::Capm {
+                Some(symbol_for("Market", &self.source, &self.market)?)
+            } else {
+                None
+            },
             half_life: if uses_half_life {
                 optional("Half-life", &self.half_life)?
             } else {
@@ -262,7 +281,7 @@ pub fn PortfolioPage() -> impl IntoView {
     let form = RwSignal::new(PortfolioForm::default());
     let uploads = load_uploads();
     let source = RwSignal::new(BUNDLED.to_string());
-    let chosen = Memo::new(move |_| form.with(|f| f.assets.clone()));
+    let chosen = Memo::new(move |_| form.with(|f| f.asset_ids().unwrap_or_default()));
     let state = RwSignal::new(RunState::Idle);
     let cancel = StoredValue::new_local(Cancel::default());
 
@@ -329,6 +348,20 @@ pub fn PortfolioPage() -> impl IntoView {
             f.market = market;
         });
     };
+    // Typed tickers for a fetched source (re-rendered only when the
+    // source changes, so typing keeps focus), else a checkbox per series.
+    let tickers = move || {
+        let typed = source.get();
+        is_typed(&typed).then(|| view! {
+            <div class="field">
+                <label for="portfolio-tickers">"Tickers or series ids (comma-separated)"</label>
+                <input id="portfolio-tickers" type="text" inputmode="text" autocomplete="off" spellcheck="false"
+                    autocapitalize="characters" placeholder=typed_placeholder(&typed)
+                    prop:value=move || form.with(|f| f.typed_assets.clone())
+                    on:input=move |ev| { let v = event_target_value(&ev); form.update(|f| f.typed_assets = v); } />
+            </div>
+        })
+    };
     let asset_boxes = move || {
         let listed = uploads.with(|u| choices(&source.get(), u));
         listed
@@ -376,6 +409,22 @@ pub fn PortfolioPage() -> impl IntoView {
                 view! { <option value=c.id selected=move || form.with(|f| f.market == id)>{c.title}</option> }
             })
             .collect_view()
+    };
+    let market_control = move || {
+        if is_typed(&source.get()) {
+            view! {
+                <input id="portfolio-market" type="text" inputmode="text" autocomplete="off" spellcheck="false"
+                    autocapitalize="characters" placeholder="SPY"
+                    prop:value=move || form.with(|f| f.market.clone())
+                    on:input=move |ev| { let v = event_target_value(&ev); form.update(|f| f.market = v); } />
+            }
+            .into_any()
+        } else {
+            view! {
+                <select id="portfolio-market" on:change=move |ev| { let v = event_target_value(&ev); form.update(|f| f.market = v) }>{market_options}</select>
+            }
+            .into_any()
+        }
     };
     // One row per chosen asset: its smallest and largest weight in percent
     // (re-rendered only when the chosen assets change, so typing keeps focus).
@@ -489,11 +538,12 @@ pub fn PortfolioPage() -> impl IntoView {
         <div class="page portfolio-page">
             <section class="card" aria-labelledby="portfolio-title">
                 <h2 id="portfolio-title">"Portfolio"</h2>
-                <p class="muted">"Optimise a portfolio of real series: bundled datasets or your uploads. Returns are aligned on the dates every asset has; what is dropped is listed with the result. Runs in a worker; without the server it uses the app's own copy of the bundled data and records the result when the server is back."</p>
+                <p class="muted">"Optimise a portfolio of real series: bundled datasets, your uploads, or Polygon stocks and FRED series fetched through the server. Returns are aligned on the dates every asset has; what is dropped is listed with the result. Runs in a worker; without the server it uses the app's own copy of the bundled data and records the result when the server is back."</p>
                 <form id="portfolio-form" on:submit=run novalidate=true>
                     <SourceSelect id="portfolio-source" source=source uploads=uploads on_change=source_changed />
                     <fieldset class="asset-picker">
                         <legend>"Assets"</legend>
+                        {tickers}
                         <ul class="plain-list">{asset_boxes}</ul>
                     </fieldset>
                     <div class="grid">
@@ -524,7 +574,7 @@ pub fn PortfolioPage() -> impl IntoView {
                         <Show when=move || form.with(|f| f.returns == ReturnsChoice::Capm)>
                             <div class="field">
                                 <label for="portfolio-market">"Market"</label>
-                                <select id="portfolio-market" on:change=move |ev| { let v = event_target_value(&ev); form.update(|f| f.market = v) }>{market_options}</select>
+                                {market_control}
                             </div>
                         </Show>
                         <div class="field">
@@ -678,6 +728,37 @@ fn PortfolioResult(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn typed_tickers_of_a_fetched_source_become_the_assets() {
+        let mut form = PortfolioForm {
+            source: "polygon".into(),
+            typed_assets: "aapl, msft".into(),
+            returns: ReturnsChoice::Capm,
+            market: " spy ".into(),
+            from: "2023-01-03".into(),
+            to: "2024-06-28".into(),
+            ..PortfolioForm::default()
+        };
+        let Action::OptimisePortfolio(a) = form.to_action().unwrap() else {
+            panic!()
+        };
+        assert_eq!(a.source, "polygon");
+        assert_eq!(a.assets, ["AAPL", "MSFT"], "typed, not the picked defaults");
+        assert_eq!(a.market.as_deref(), Some("SPY"));
+        let requests = a.data_requests();
+        assert_eq!(requests.len(), 3, "the market is fetched too");
+        assert!(requests.iter().all(|r| r.source == "polygon"
+            && r.from.as_deref() == Some("2023-01-03")
+            && r.to.as_deref() == Some("2024-06-28")));
+        form.typed_assets = " ".into();
+        let empty = form.to_action().unwrap_err();
+        assert!(empty.starts_with("Tickers: "), "{empty}");
+        form.typed_assets = "AAPL".into();
+        form.market = "SPY, QQQ".into();
+        let two = form.to_action().unwrap_err();
+        assert!(two.starts_with("Market: "), "{two}");
+    }
 
     #[test]
     fn the_form_becomes_the_action_with_decimals_and_only_relevant_fields() {

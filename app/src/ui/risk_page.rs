@@ -30,7 +30,7 @@ use super::chat::finance::{
 use super::equity_chart::drawdown_chart;
 use super::finance_form::{
     first_choice, fraction_of_percent, load_uploads, local_check, number, optional, stage_words,
-    CheckField, DatasetSelect, RunState, SourceSelect, TextField, BUNDLED,
+    symbol_for, CheckField, DatasetSelect, RunState, SourceSelect, TextField, BUNDLED,
 };
 use super::format::{count, fixed, percent};
 use super::histogram::Histogram;
@@ -81,18 +81,20 @@ impl RiskForm {
     /// The form as a `risk_report` action, or the first field that does
     /// not parse.
     fn action(&self) -> Result<Action, String> {
+        let source = self.source.get();
         let (assets, weights) = if self.portfolio.get() {
             let rows = self.holdings.get();
             let mut assets = Vec::with_capacity(rows.len());
             let mut weights = Vec::with_capacity(rows.len());
             for (i, row) in rows.iter().enumerate() {
-                assets.push(row.asset.get());
+                let label = format!("Asset {}", i + 1);
+                assets.push(symbol_for(&label, &source, &row.asset.get())?);
                 let w: f64 = number(&format!("Weight {}", i + 1), &row.weight_pct.get())?;
                 weights.push(fraction_of_percent(w));
             }
             (assets, Some(weights))
         } else {
-            (vec![self.asset.get()], None)
+            (vec![symbol_for("Asset", &source, &self.asset.get())?], None)
         };
         let methods: Vec<RiskMethod> = RiskMethod::ALL
             .iter()
@@ -112,7 +114,7 @@ impl RiskForm {
             })
             .collect();
         Ok(Action::RiskReport(Box::new(RiskReport {
-            source: self.source.get(),
+            source,
             assets,
             weights,
             confidence: fraction_of_percent(confidence),

@@ -98,14 +98,14 @@ pub enum ReturnsChoice {
     Capm,
 }
 
-/// `optimise_portfolio`: optimise a portfolio of 2 to 20 real assets (bundled datasets or uploads).
+/// `optimise_portfolio`: optimise a portfolio of 2 to 20 real assets (bundled datasets, uploads or fetched series).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OptimisePortfolio {
-    /// Data source of every asset: `bundled` (default) or `user_upload`.
+    /// Data source of every asset: `bundled` (default), `user_upload`, `polygon` (stock tickers; needs `from` and `to`) or `fred` (series ids).
     #[serde(default = "default_source")]
     pub source: String,
-    /// 2 to 20 distinct dataset ids (e.g. `sp500`, `nasdaq`, `wti`) or upload ids.
+    /// 2 to 20 distinct dataset ids (e.g. `sp500`, `nasdaq`, `wti`), upload ids, Polygon tickers (`AAPL`) or FRED series ids (`DGS10`).
     pub assets: Vec<String>,
     /// The optimiser.
     pub method: PortfolioMethod,
@@ -140,10 +140,10 @@ pub struct OptimisePortfolio {
     /// Confidence of `min_cvar`, 0.9 to 0.999 (default 0.95).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub confidence: Option<f64>,
-    /// First date, `YYYY-MM-DD`.
+    /// First date, `YYYY-MM-DD` (required for `polygon`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub from: Option<String>,
-    /// Last date, `YYYY-MM-DD`.
+    /// Last date, `YYYY-MM-DD` (required for `polygon`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub to: Option<String>,
 }
@@ -248,10 +248,10 @@ impl RiskMethod {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RiskReport {
-    /// Data source of every asset: `bundled` (default) or `user_upload`.
+    /// Data source of every asset: `bundled` (default), `user_upload`, `polygon` (stock tickers; needs `from` and `to`) or `fred` (series ids).
     #[serde(default = "default_source")]
     pub source: String,
-    /// One dataset id (e.g. `sp500`) or upload id, or up to 20 for a portfolio.
+    /// One dataset id (e.g. `sp500`), upload id, Polygon ticker or FRED series id, or up to 20 for a portfolio.
     pub assets: Vec<String>,
     /// Portfolio weights, one per asset, summing to 1 (omit for one asset).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -275,10 +275,10 @@ pub struct RiskReport {
     /// built-in ones.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub episodes: Vec<EpisodeChoice>,
-    /// First date, `YYYY-MM-DD`.
+    /// First date, `YYYY-MM-DD` (required for `polygon`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub from: Option<String>,
-    /// Last date, `YYYY-MM-DD`.
+    /// Last date, `YYYY-MM-DD` (required for `polygon`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub to: Option<String>,
 }
@@ -323,10 +323,10 @@ pub enum SizingChoice {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Backtest {
-    /// Data source: `bundled` (default) or `user_upload`.
+    /// Data source: `bundled` (default), `user_upload`, `polygon` (a stock ticker; needs `from` and `to`) or `fred` (a series id).
     #[serde(default = "default_source")]
     pub source: String,
-    /// Dataset id (e.g. `sp500`) or upload id.
+    /// Dataset id (e.g. `sp500`), upload id, Polygon ticker (`AAPL`) or FRED series id (`DGS10`).
     pub symbol: String,
     /// The trading rule.
     pub rule: RuleChoice,
@@ -372,10 +372,10 @@ pub struct Backtest {
     /// Slippage in basis points per unit of position change (default 0).
     #[serde(default)]
     pub slippage_bps: f64,
-    /// First date, `YYYY-MM-DD`.
+    /// First date, `YYYY-MM-DD` (required for `polygon`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub from: Option<String>,
-    /// Last date, `YYYY-MM-DD`.
+    /// Last date, `YYYY-MM-DD` (required for `polygon`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub to: Option<String>,
 }

@@ -13,7 +13,7 @@ use super::finance::{
     WEIGHT_SUM_TOLERANCE,
 };
 use super::schema_check::cut;
-use super::validate::{check_bound, data_field, refuse, INVALID_INPUT, LAB_SOURCES, OUT_OF_RANGE};
+use super::validate::{check_bound, data_field, refuse, INVALID_INPUT, OUT_OF_RANGE};
 use super::{ActionContext, CovarianceChoice, Refusal};
 use crate::api::DataRequest;
 use crate::backtest::BacktestError;
@@ -22,6 +22,12 @@ use crate::data::bundled;
 
 /// Rule id for finance actions on a source they do not run on.
 pub(crate) const FINANCE_SOURCE: &str = "action.finance_source";
+/// Rule id for a fetched source asked for without the dates it needs.
+pub(crate) const SOURCE_DATES: &str = "action.source_dates";
+/// The sources the finance actions run on: bundled datasets, the user's
+/// uploads, and series fetched from the approved providers (Polygon
+/// stocks, FRED series) through the server's gateway.
+pub(crate) const FINANCE_SOURCES: [&str; 4] = ["bundled", "user_upload", "polygon", "fred"];
 /// Rule id for a bundled dataset id that is not in the catalog.
 pub(crate) const UNKNOWN_ASSET: &str = "action.unknown_asset";
 /// Rule id for an asset named twice.
@@ -59,8 +65,9 @@ fn unused(tool: &str, field: &str, given: bool, used: bool, why: &str) -> Result
 
 /// Checks one gateway request: the source first (unapproved sources are
 /// refused by the rules, approved ones the finance actions do not run on
-/// by [`FINANCE_SOURCE`]), then the compliance data check, then the
-/// bundled catalog. Symbol problems are reported on `symbol_field`.
+/// by [`FINANCE_SOURCE`]), then the compliance data check, then the dates
+/// a Polygon fetch needs, then the bundled catalog. Symbol problems are
+/// reported on `symbol_field`.
 fn check_request(
     ctx: &ActionContext,
     tool: &str,
@@ -75,6 +82,21 @@ fn check_request(
             other => other,
         };
         return Err(refuse(tool, field, &verdict.rule_id, verdict.reason));
+    }
+    if request.source == "polygon" {
+        for (field, date) in [("from", &request.from), ("to", &request.to)] {
+            if date.is_none() {
+                return Err(refuse(
+                    tool,
+                    field,
+                    SOURCE_DATES,
+                    format!(
+                        "polygon series are fetched over a date range: give both from and \
+                         to (YYYY-MM-DD); {field} is missing"
+                    ),
+                ));
+            }
+        }
     }
     if request.source == "bundled" && bundled::info(&request.symbol).is_err() {
         let ids: Vec<&str> = bundled::catalog().iter().map(|d| d.id).collect();
@@ -107,14 +129,14 @@ fn check_source(ctx: &ActionContext, tool: &str, source: &str) -> Result<(), Ref
     if !verdict.allowed && verdict.rule_id == "source.approved" {
         return Err(refuse(tool, "source", &verdict.rule_id, verdict.reason));
     }
-    if !LAB_SOURCES.contains(&source) {
+    if !FINANCE_SOURCES.contains(&source) {
         return Err(refuse(
             tool,
             "source",
             FINANCE_SOURCE,
             format!(
-                "{tool} runs on bundled datasets and uploads only (source \"bundled\" or \
-                 \"user_upload\"), not \"{}\"",
+                "{tool} runs on the sources {}, not \"{}\"",
+                FINANCE_SOURCES.join(", "),
                 cut(source)
             ),
         ));
@@ -728,8 +750,8 @@ mod tests {
             pair("source", "source.approved")
         );
         assert_eq!(
-            p(json!({"source": "polygon", "assets": ["AAPL", "MSFT"]})),
-            pair("source", FINANCE_SOURCE)
+            p(json!({"source": "polygon", "assets": ["AAPL", "MSFT"], "from": "2024-01-02"})),
+            pair("to", SOURCE_DATES)
         );
         assert_eq!(
             p(json!({"from": "1800-01-01"})),
@@ -1052,9 +1074,114 @@ mod tests {
         );
         assert_eq!(b(json!({"symbol": "gold"})), pair("symbol", UNKNOWN_ASSET));
         assert_eq!(
-            b(json!({"source": "fred", "symbol": "DGS10"})),
-            pair("source", FINANCE_SOURCE)
+            b(json!({"source": "polygon", "symbol": "AAPL", "to": "2024-06-28"})),
+            pair("from", SOURCE_DATES)
+        );
+        assert_eq!(
+            b(json!({"source": "fred", "symbol": "dgs10"})),
+            pair("symbol", "symbol.format")
         );
         assert_eq!(b(json!({"to": "2024-13-01"})), pair("to", "date.format"));
+    }
+
+    /// The action `input` parsed as `tool`.
+    fn action(tool: &str, mut input: Value) -> Action {
+        input["action"] = json!(tool);
+        serde_json::from_value(input).unwrap()
+    }
+
+    #[test]
+    fn fetched_sources_validate_and_request_their_series() {
+        let portfolio = json!({"source": "polygon", "assets": ["AAPL", "BRK.B", "MSFT"],
+            "method": "min_variance", "from": "2023-01-03", "to": "2024-06-28"});
+        assert!(accepted("optimise_portfolio", portfolio.clone()));
+        let Action::OptimisePortfolio(p) = action("optimise_portfolio", portfolio) else {
+            panic!("not a portfolio action");
+        };
+        let requests = p.data_requests();
+        let symbols: Vec<&str> = requests.iter().map(|r| r.symbol.as_str()).collect();
+        assert_eq!(symbols, ["AAPL", "BRK.B", "MSFT"]);
+        for r in &requests {
+            assert_eq!(r.source, "polygon");
+            assert_eq!(r.from.as_deref(), Some("2023-01-03"));
+            assert_eq!(r.to.as_deref(), Some("2024-06-28"));
+        }
+
+        let risk = json!({"source": "fred", "assets": ["DGS10", "SP500"],
+            "weights": [0.5, 0.5], "methods": ["historical"]});
+        assert!(accepted("risk_report", risk.clone()));
+        let Action::RiskReport(r) = action("risk_report", risk) else {
+            panic!("not a risk action");
+        };
+        let requests = r.data_requests();
+        assert_eq!(requests.len(), 2);
+        assert!(requests
+            .iter()
+            .all(|q| q.source == "fred" && q.from.is_none()));
+        assert_eq!(requests[1].symbol, "SP500");
+
+        let backtest = json!({"source": "polygon", "symbol": "AAPL", "rule": "momentum",
+            "from": "2020-01-02", "to": "2024-12-31"});
+        assert!(accepted("backtest", backtest.clone()));
+        let Action::Backtest(b) = action("backtest", backtest) else {
+            panic!("not a backtest action");
+        };
+        let request = b.data_request();
+        assert_eq!(
+            (request.source.as_str(), request.symbol.as_str()),
+            ("polygon", "AAPL")
+        );
+        assert_eq!(request.from.as_deref(), Some("2020-01-02"));
+        assert_eq!(request.to.as_deref(), Some("2024-12-31"));
+    }
+
+    #[test]
+    fn fetched_sources_keep_the_gateway_checks() {
+        let p = |extra: Value| {
+            let mut base = json!({"source": "polygon", "assets": ["AAPL", "MSFT"],
+                "method": "min_variance", "from": "2023-01-03", "to": "2024-06-28"});
+            for (k, v) in extra.as_object().unwrap() {
+                base[k] = v.clone();
+            }
+            refused("optimise_portfolio", base)
+        };
+        assert_eq!(
+            p(json!({"assets": ["AAPL", "aapl"]})),
+            pair("assets", "symbol.format")
+        );
+        assert_eq!(
+            p(json!({"assets": ["AAPL", "AAPL"]})),
+            pair("assets", DUPLICATE_ASSET)
+        );
+        assert_eq!(p(json!({"to": "2027-01-04"})), pair("to", "date.bounds"));
+        assert_eq!(p(json!({"from": "2024-07-01"})), pair("from", "date.order"));
+        assert_eq!(p(json!({"to": null})), pair("to", SOURCE_DATES));
+        // Polygon tickers are not bundled ids: no catalog check on them.
+        assert!(!accepted(
+            "optimise_portfolio",
+            json!({"assets": ["AAPL", "MSFT"], "method": "min_variance"})
+        ));
+    }
+
+    #[test]
+    fn an_approved_source_the_finance_actions_do_not_know_is_refused() {
+        let mut rules = Rules::default_rules();
+        let mut extra = rules.source("fred").unwrap().clone();
+        extra.name = "ecb".into();
+        rules.approved_sources.push(extra);
+        let ctx = ActionContext {
+            rules: &rules,
+            today: Date::parse("2026-11-23").unwrap(),
+        };
+        let b = action(
+            "backtest",
+            json!({"source": "ecb", "symbol": "EXR", "rule": "momentum"}),
+        );
+        let refusal = validate(&ctx, &b).unwrap_err();
+        assert_eq!(
+            (refusal.field.as_str(), refusal.rule_id.as_str()),
+            ("source", FINANCE_SOURCE)
+        );
+        assert!(refusal.reason.contains("polygon"), "{}", refusal.reason);
     }
 }

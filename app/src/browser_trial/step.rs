@@ -86,14 +86,14 @@ async fn lab_step(
             None,
         ),
     };
-    let entries = output::lab_entries(lab)?;
+    let models = output::lab_model_names(lab)?;
     let horizon = usize::try_from(lab.horizon).map_err(|e| e.to_string())?;
     let request = LabRequest::Run {
         series: series.clone(),
         features: FeatureSpec::default(),
         horizon,
         target: lab.task(),
-        models: entries.iter().map(|e| e.spec.name.clone()).collect(),
+        models,
         config: lab.walk_forward(),
     };
     let (rows, outcomes) = lab_in_worker(&request, progress).await?;

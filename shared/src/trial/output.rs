@@ -59,20 +59,26 @@ pub fn input_series(inputs: &[(String, Value)]) -> Option<(String, Series)> {
     })
 }
 
+/// The catalog names a `run_lab` step evaluates, in order, from the model
+/// index (so a host that only names them, the browser's page thread, links
+/// no model code); an error when none fits.
+pub fn lab_model_names(lab: &RunLab) -> Result<Vec<String>, String> {
+    let names = lab.models();
+    if names.is_empty() {
+        return Err("no catalog model fits this run's scope and target".to_string());
+    }
+    Ok(names)
+}
+
 /// The catalog entries a `run_lab` step evaluates, in order; an error
 /// when a name is unknown or none fits.
 pub fn lab_entries(lab: &RunLab) -> Result<Vec<CatalogEntry>, String> {
-    let entries: Vec<CatalogEntry> = lab
-        .models()
+    lab_model_names(lab)?
         .iter()
         .map(|name| {
             crate::models::entry(name).ok_or_else(|| format!("{name} is not in the model catalog"))
         })
-        .collect::<Result<_, _>>()?;
-    if entries.is_empty() {
-        return Err("no catalog model fits this run's scope and target".to_string());
-    }
-    Ok(entries)
+        .collect()
 }
 
 /// A `run_lab` step's dataset (default features, the step's horizon) and

@@ -344,6 +344,8 @@ test("offline on bundled data both screens compute in the worker and record once
 });
 
 test("a backtest runs on a Polygon ticker fetched through the gateway", { timeout: 180_000 }, async () => {
+  // The offline test before this one logged its own disconnects.
+  session.problems.length = 0;
   await page.goto(baseUrl + "/backtest");
   await page.locator("#bt-run").waitFor();
   await page.locator("#bt-source").selectOption("polygon");

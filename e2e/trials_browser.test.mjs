@@ -83,16 +83,10 @@ test("a trial runs in this browser, the server records it, and the server's run 
   for (const model of MODELS) {
     const metrics = await metricsOf(page, model);
     assert.equal(metrics.length, 2, `${model}: one result per run`);
-    // Same metrics; the bits of a few (logistic's log loss) differ in the
-    // last place between wasm32 and x86-64 today, so they are compared to
-    // 1e-12 relative, and any bit difference is printed (issue 11's
-    // bit-identical aim).
-    assert.deepEqual(Object.keys(metrics[0]).sort(), Object.keys(metrics[1]).sort(), `${model}: same metrics`);
-    for (const [key, value] of Object.entries(metrics[0])) {
-      const other = metrics[1][key];
-      if (value !== other) console.log(`browser vs server bits differ: ${model} ${key} ${value} vs ${other}`);
-      assert.ok(Math.abs(value - other) <= 1e-12 * Math.max(1, Math.abs(value)), `${model} ${key}: ${value} vs ${other}`);
-    }
+    // Same metrics, bit for bit: the browser's wasm32 and the server's
+    // x86-64 run the same code on the same data (the JSON numbers carry
+    // every bit: serde_json writes the shortest round-tripping form).
+    assert.deepEqual(metrics[0], metrics[1], `${model}: same metrics`);
     const browserStep = detail.steps.find((s) => s.id === model);
     const serverStep = onServer.steps.find((s) => s.id === model);
     assert.deepEqual(browserStep.summary, serverStep.summary, `${model}: same summary`);

@@ -8,6 +8,9 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 . "$root/scripts/setup.sh" --browser
 cd "$root"
 
+# A clean run gains nothing from incremental caches: they only cost disk.
+export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
+
 step() { printf '\n== %s\n' "$*" >&2; }
 
 step "format and lints"

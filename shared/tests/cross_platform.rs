@@ -149,6 +149,40 @@ fn bundled_sp500_is_the_same_everywhere() {
     );
 }
 
+/// SHA-256 over the bits of a dataset's features, targets and returns.
+fn dataset_digest(data: &shared::models::Dataset) -> String {
+    use sha2::{Digest, Sha256};
+    let mut hasher = Sha256::new();
+    for value in data
+        .x
+        .as_slice()
+        .iter()
+        .chain(&data.forward_return)
+        .chain(&data.direction)
+        .chain(&data.next_return)
+    {
+        hasher.update(value.to_bits().to_le_bytes());
+    }
+    shared::compliance::hex(&hasher.finalize())
+}
+
+/// The Lab's default features on the bundled S&P 500 (what a trial's
+/// `run_lab` step trains on, in the browser's worker or on the server) are
+/// the same bits everywhere: log returns and the month's sine and cosine
+/// use `libm`, not the platform's maths library.
+#[test]
+fn default_features_are_bit_identical_across_platforms() {
+    let series = shared::data::bundled::load("sp500").unwrap();
+    let data =
+        shared::features::build_dataset(&series, &shared::features::FeatureSpec::default(), 1)
+            .expect("features");
+    assert_eq!((data.len(), data.x.cols()), (4831, 22));
+    assert_eq!(
+        dataset_digest(&data),
+        "83419d1a3b850a882d5412b4ff1c8709f904b5b1daaf6ca5f849f92afbb68ecf"
+    );
+}
+
 /// Seeded walk-forward evaluation of catalog entries on the hand-built S&P
 /// 500 dataset (`common`): every metric must equal, bit for bit, the
 /// constants the native run produced. The randomised models are pinned by
@@ -309,6 +343,18 @@ fn seeded_models_predict_identically_across_platforms() {
         (
             "bagging_clf_hist_tree_25",
             "5cfdc56f3c29543e64944138102274aeb6705f1f223df9147deac7ead738199f",
+        ),
+        (
+            "logistic_l2_c_1",
+            "bba68d5c2cffe09d1a68c15226b9051de68a1ddaa4110882ea6eedf3b1ddb2cb",
+        ),
+        (
+            "logistic_l1_c_1",
+            "79df01dad99659dd8e455f8f2493087fa298a78c7dcab0a71a59d78354fd3412",
+        ),
+        (
+            "ridge_alpha_1",
+            "07c97e12e10fd231bf688a10e8a36cac8a4de853bbcfeee3c0fcd6047d33c07d",
         ),
         (
             "stacking_clf_knn_mlp_gbm_meta_logistic",

@@ -52,7 +52,7 @@ pub fn summary(series: &Series) -> Summary {
         });
     let last_value = values.last().copied().unwrap_or(f64::NAN);
     let log_returns: Vec<f64> = if positive {
-        values.windows(2).map(|w| (w[1] / w[0]).ln()).collect()
+        values.windows(2).map(|w| libm::log(w[1] / w[0])).collect()
     } else {
         Vec::new()
     };

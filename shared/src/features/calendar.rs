@@ -3,6 +3,7 @@
 //!
 //! Must not look at prices or at any other row: each output depends on its
 //! own date alone, so these features can never look ahead.
+//! `sin`/`cos` are `libm`'s, so the bits match natively and in wasm32.
 
 use crate::calendar::Date;
 
@@ -25,12 +26,12 @@ pub fn month(date: &Date) -> f64 {
 /// `sin(2 pi (month - 1) / 12)`: with [`month_cos`], December sits next to
 /// January.
 pub fn month_sin(date: &Date) -> f64 {
-    (std::f64::consts::TAU * (f64::from(date.month) - 1.0) / 12.0).sin()
+    libm::sin(std::f64::consts::TAU * (f64::from(date.month) - 1.0) / 12.0)
 }
 
 /// `cos(2 pi (month - 1) / 12)`.
 pub fn month_cos(date: &Date) -> f64 {
-    (std::f64::consts::TAU * (f64::from(date.month) - 1.0) / 12.0).cos()
+    libm::cos(std::f64::consts::TAU * (f64::from(date.month) - 1.0) / 12.0)
 }
 
 #[cfg(test)]

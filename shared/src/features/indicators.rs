@@ -12,6 +12,10 @@
 //! Must not panic on any input: a period of 0, or one longer than the
 //! input, gives all `NaN`; slices of unequal length are read up to the
 //! shortest. Must not fill or interpolate anything.
+//!
+//! Transcendentals come from `libm`, not `std`: `f64::ln` is the platform's
+//! (glibc natively, a different port in wasm32) and can differ in the last
+//! bit, which a logistic model's fit then carries into its log loss.
 
 /// All-NaN output of length `n`.
 fn nans(n: usize) -> Vec<f64> {
@@ -49,7 +53,7 @@ pub fn log_returns_over(x: &[f64], period: usize) -> Vec<f64> {
         return out;
     }
     for t in period..x.len() {
-        out[t] = (x[t] / x[t - period]).ln();
+        out[t] = libm::log(x[t] / x[t - period]);
     }
     out
 }

@@ -506,7 +506,7 @@ pub fn align_returns(
             };
             let r = match options.kind {
                 ReturnKind::Simple => simple,
-                ReturnKind::Log if simple > -1.0 => simple.ln_1p(),
+                ReturnKind::Log if simple > -1.0 => libm::log1p(simple),
                 ReturnKind::Log => {
                     return Err(PortfolioError::ReturnBelowMinusOne {
                         asset: names[j].clone(),

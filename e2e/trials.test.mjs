@@ -4,6 +4,7 @@
 // its steps progress live, a reload mid-run reopens the same trial and it
 // continues, a second page on the same trial sees the same progress, a
 // refused plan names its step, a trial is cancelled and ends cancelled,
+// a trial's end raises a browser notification once the user asked,
 // and the 360 px layout holds (no overflow, no inline styles, labels).
 // Run with MLTRAINER_SERVER_BIN and MLTRAINER_DIST set.
 import { test, before, after } from "node:test";
@@ -144,4 +145,43 @@ test("a trial can be cancelled and ends cancelled", { timeout: 300_000 }, async 
   const id = new URL(page.url()).searchParams.get("id");
   await page.locator(`#trial-list li[data-id="${id}"][data-status="cancelled"]`).waitFor({ timeout: 20_000 });
   assert.deepEqual(session.problems.filter((p) => !/Failed to load resource/.test(p)), []);
+});
+
+test("a trial's end shows a browser notification once the user asked for one", { timeout: 300_000 }, async () => {
+  const context = await session.browser.newContext({ viewport: { width: 360, height: 740 } });
+  await context.grantPermissions(["notifications"], { origin: baseUrl });
+  // Records every notification the page shows (the app calls the global
+  // constructor, so a subclass sees each call).
+  await context.addInitScript(() => {
+    window.__notifications = [];
+    const Real = window.Notification;
+    window.Notification = class extends Real {
+      constructor(title, options) {
+        window.__notifications.push({ title, body: options?.body ?? "" });
+        super(title, options);
+      }
+    };
+  });
+  const p = await context.newPage();
+  try {
+    // The choice is made once, on any open trial, and kept.
+    await p.goto(trialUrl);
+    await p.locator("#trial-notify").check();
+    assert.ok(await p.locator("#trial-notify").isChecked(), "permission granted, so the box stays ticked");
+    assert.equal(await p.evaluate(() => localStorage.getItem("mltrainer.trials.notify")), "true");
+    await p.goto(baseUrl + "/trials");
+    await p.locator('input[id="trial-model-random_forest_clf_100_sqrt"]').check();
+    await p.locator('input[id="trial-model-baseline_majority_class"]').check();
+    await p.locator("#trial-start").click();
+    await p.waitForURL(/\/trials\?id=\d+$/);
+    await p.waitForFunction(() => document.querySelector("#trial-status")?.textContent === "succeeded", null, { timeout: 280_000 });
+    await p.waitForFunction(() => window.__notifications.length > 0, null, { timeout: 10_000 });
+    const shown = await p.evaluate(() => window.__notifications);
+    assert.equal(shown.length, 1, JSON.stringify(shown));
+    assert.equal(shown[0].title, "Trial ended");
+    const name = await p.locator("#trial-title").innerText();
+    assert.ok(shown[0].body.startsWith(`${name} — succeeded (3 of 3 steps)`), shown[0].body);
+  } finally {
+    await context.close();
+  }
 });

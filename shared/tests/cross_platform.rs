@@ -357,6 +357,10 @@ fn seeded_models_predict_identically_across_platforms() {
             "07c97e12e10fd231bf688a10e8a36cac8a4de853bbcfeee3c0fcd6047d33c07d",
         ),
         (
+            "knn_clf_k15",
+            "eab7ee1fab3676a98ba6e12f6072ec1e9ce0fd5c1303550e3db7809a90ee212f",
+        ),
+        (
             "stacking_clf_knn_mlp_gbm_meta_logistic",
             "8dc03324ec2f463788d2254aeb9b4e61be15b3cc5ba3be3a07221a8c407eecd9",
         ),

@@ -35,6 +35,7 @@ use rand::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
 
 use super::mlp::{check_labels, check_predict, check_training, shuffle, uniform};
+use crate::models::linalg::{column_major, squared_distances};
 use crate::models::{
     num, number, text, txt, CatalogEntry, Family, Matrix, Model, ModelError, Params, Standardizer,
     Task,
@@ -189,6 +190,48 @@ fn sq_dist_within(a: &[f64], b: &[f64], limit: f64) -> Option<f64> {
     Some(s)
 }
 
+/// [`nearest`] for every row of the column-major `cols` (`n` rows, see
+/// [`column_major`]): each row's centre into `labels` and squared distance
+/// into `dists`. One centre at a time over all rows, so the distance loop
+/// vectorises; every distance is still summed in feature order and ties go
+/// to the first centre, so the answers are [`nearest`]'s, bit for bit.
+/// `scratch` holds `n` values.
+fn nearest_all(
+    cols: &[f64],
+    n: usize,
+    centres: &Matrix,
+    labels: &mut [usize],
+    dists: &mut [f64],
+    scratch: &mut [f64],
+) {
+    labels.fill(0);
+    dists.fill(f64::INFINITY);
+    for c in 0..centres.rows() {
+        squared_distances(cols, n, centres.row(c), scratch);
+        for ((label, best), &d) in labels.iter_mut().zip(dists.iter_mut()).zip(&*scratch) {
+            if d < *best {
+                *best = d;
+                *label = c;
+            }
+        }
+    }
+}
+
+/// The nearest centre of every row of `z` ([`nearest`], vectorised).
+fn nearest_labels(z: &Matrix, centres: &Matrix) -> Vec<usize> {
+    let n = z.rows();
+    let (mut labels, mut dists, mut scratch) = (vec![0; n], vec![0.0; n], vec![0.0; n]);
+    nearest_all(
+        &column_major(z),
+        n,
+        centres,
+        &mut labels,
+        &mut dists,
+        &mut scratch,
+    );
+    labels
+}
+
 /// Index and squared distance of the nearest row of `centres` (first on ties).
 fn nearest(row: &[f64], centres: &Matrix) -> (usize, f64) {
     let mut best = (0, f64::INFINITY);
@@ -324,10 +367,10 @@ pub struct KMeansFit {
 pub fn kmeans_plus_plus(z: &Matrix, k: usize, rng: &mut Xoshiro256PlusPlus) -> Matrix {
     let n = z.rows();
     let trials = 2 + libm::log(k as f64) as usize;
+    let cols = column_major(z);
     let mut chosen = vec![super::mlp::index_below(rng, n)];
-    let mut closest: Vec<f64> = (0..n)
-        .map(|i| sq_dist(z.row(i), z.row(chosen[0])))
-        .collect();
+    let mut closest = vec![0.0; n];
+    squared_distances(&cols, n, z.row(chosen[0]), &mut closest);
     let mut potential: f64 = closest.iter().sum();
     for _ in 1..k {
         let mut cumulative = Vec::with_capacity(n);
@@ -340,9 +383,11 @@ pub fn kmeans_plus_plus(z: &Matrix, k: usize, rng: &mut Xoshiro256PlusPlus) -> M
         for _ in 0..trials {
             let target = uniform(rng) * potential;
             let candidate = cumulative.partition_point(|&c| c <= target).min(n - 1);
-            let dist: Vec<f64> = (0..n)
-                .map(|i| closest[i].min(sq_dist(z.row(i), z.row(candidate))))
-                .collect();
+            let mut dist = vec![0.0; n];
+            squared_distances(&cols, n, z.row(candidate), &mut dist);
+            for (d, &c) in dist.iter_mut().zip(&closest) {
+                *d = c.min(*d);
+            }
             let pot: f64 = dist.iter().sum();
             if best.as_ref().is_none_or(|b| pot < b.1) {
                 best = Some((candidate, pot, dist));
@@ -368,23 +413,19 @@ pub fn lloyd(z: &Matrix, init: &Matrix, max_iter: usize) -> Result<KMeansFit, Mo
     }
     enough_rows(z, k)?;
     let mut centres = init.clone();
+    let cols = column_major(z);
     let mut labels = vec![usize::MAX; n];
+    let mut next = vec![0; n];
     let mut dists = vec![0.0; n];
+    let mut scratch = vec![0.0; n];
     let mut iterations = 0;
     for _ in 0..max_iter {
         iterations += 1;
-        let mut changed = false;
-        for i in 0..n {
-            let (c, dist) = nearest(z.row(i), &centres);
-            if labels[i] != c {
-                changed = true;
-                labels[i] = c;
-            }
-            dists[i] = dist;
-        }
-        if !changed {
+        nearest_all(&cols, n, &centres, &mut next, &mut dists, &mut scratch);
+        if next == labels {
             break;
         }
+        labels.copy_from_slice(&next);
         // New centres: the means of their rows.
         let mut sums = Matrix::zeros(k, d);
         let mut counts = vec![0usize; k];
@@ -395,8 +436,11 @@ pub fn lloyd(z: &Matrix, init: &Matrix, max_iter: usize) -> Result<KMeansFit, Mo
             }
         }
         // Empty clusters take the rows farthest from their centres.
-        let mut far: Vec<usize> = (0..n).collect();
-        far.sort_by(|&a, &b| dists[b].total_cmp(&dists[a]).then(a.cmp(&b)));
+        let mut far: Vec<usize> = Vec::new();
+        if counts.contains(&0) {
+            far = (0..n).collect();
+            far.sort_by(|&a, &b| dists[b].total_cmp(&dists[a]).then(a.cmp(&b)));
+        }
         let mut next_far = far.into_iter();
         for c in 0..k {
             if counts[c] == 0 {
@@ -421,12 +465,8 @@ pub fn lloyd(z: &Matrix, init: &Matrix, max_iter: usize) -> Result<KMeansFit, Mo
         }
     }
     // Labels consistent with the final centres.
-    let mut inertia = 0.0;
-    for (i, label) in labels.iter_mut().enumerate() {
-        let (c, dist) = nearest(z.row(i), &centres);
-        *label = c;
-        inertia += dist;
-    }
+    nearest_all(&cols, n, &centres, &mut labels, &mut dists, &mut scratch);
+    let inertia = dists.iter().sum();
     Ok(KMeansFit {
         centroids: centres,
         labels,
@@ -470,7 +510,7 @@ impl Clusterer for KMeans {
 
     fn assign(&self, z: &Matrix) -> Vec<usize> {
         match &self.centroids {
-            Some(c) => (0..z.rows()).map(|i| nearest(z.row(i), c).0).collect(),
+            Some(c) => nearest_labels(z, c),
             None => vec![0; z.rows()],
         }
     }
@@ -792,7 +832,7 @@ impl Clusterer for Agglomerative {
 
     fn assign(&self, z: &Matrix) -> Vec<usize> {
         match &self.centroids {
-            Some(c) => (0..z.rows()).map(|i| nearest(z.row(i), c).0).collect(),
+            Some(c) => nearest_labels(z, c),
             None => vec![0; z.rows()],
         }
     }

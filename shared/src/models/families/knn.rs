@@ -11,7 +11,9 @@
 //! classifier's vote of exactly one half predicts class 0 (scikit-learn's
 //! `argmax` picks the first class on a tie).
 
-use crate::models::linalg::{check_fit, check_predict};
+use crate::models::linalg::{
+    check_fit, check_predict, column_major, squared_distances, squared_distances_4, QUERY_BLOCK,
+};
 use crate::models::{
     num, number, txt, CatalogEntry, Family, Matrix, Model, ModelError, Params, Standardizer, Task,
 };
@@ -127,19 +129,10 @@ impl Knn {
         self
     }
 
-    /// The k nearest training rows of `q`: (squared distance, index),
-    /// nearest first. `cols` holds the training rows column by column, so
-    /// the distance loop runs over rows and vectorises; each distance is
-    /// still summed over features in feature order.
-    fn neighbours(
-        cols: &[f64],
-        n: usize,
-        k: usize,
-        q: &[f64],
-        dist: &mut [f64],
-        best: &mut Vec<(f64, usize)>,
-    ) {
-        squared_distances(cols, n, q, dist);
+    /// The k nearest training rows given one query's squared distances
+    /// to every training row: (squared distance, index), nearest first.
+    fn nearest(dist: &[f64], k: usize, best: &mut Vec<(f64, usize)>) {
+        let n = dist.len();
         best.clear();
         if k > 32 {
             // Linear-time selection; the order (distance, then index) is
@@ -155,18 +148,26 @@ impl Knn {
             return;
         }
         let mut worst = f64::INFINITY;
-        for (i, &d) in dist.iter().enumerate() {
-            if best.len() < k {
-                let pos = best.partition_point(|&(bd, _)| bd <= d);
-                best.insert(pos, (d, i));
-                if best.len() == k {
+        for (c, chunk) in dist.chunks(SCAN_CHUNK).enumerate() {
+            // Once k rows are kept, most chunks hold none nearer than the
+            // k-th: one branch-free (vectorised) test skips them.
+            if best.len() == k && !chunk.iter().fold(false, |any, &d| any | (d < worst)) {
+                continue;
+            }
+            for (offset, &d) in chunk.iter().enumerate() {
+                let i = c * SCAN_CHUNK + offset;
+                if best.len() < k {
+                    let pos = best.partition_point(|&(bd, _)| bd <= d);
+                    best.insert(pos, (d, i));
+                    if best.len() == k {
+                        worst = best[k - 1].0;
+                    }
+                } else if d < worst {
+                    let pos = best.partition_point(|&(bd, _)| bd <= d);
+                    best.insert(pos, (d, i));
+                    best.pop();
                     worst = best[k - 1].0;
                 }
-            } else if d < worst {
-                let pos = best.partition_point(|&(bd, _)| bd <= d);
-                best.insert(pos, (d, i));
-                best.pop();
-                worst = best[k - 1].0;
             }
         }
     }
@@ -182,68 +183,55 @@ impl Knn {
         };
         let n = f.y.len();
         let mut best = Vec::with_capacity(self.k + 1);
-        let mut dist = vec![0.0; n];
+        // Distances from QUERY_BLOCK test rows at a time (the training
+        // rows are read once per block), then each row's own neighbours.
+        let mut dist = vec![0.0; QUERY_BLOCK * n];
         let mut out = Vec::with_capacity(z.rows());
-        for q in z.iter_rows() {
-            Knn::neighbours(&f.cols, n, self.k, q, &mut dist, &mut best);
-            let value = if self.distance_weights {
-                if best.iter().any(|&(d, _)| d == 0.0) {
-                    let exact: Vec<f64> = best
-                        .iter()
-                        .filter(|&&(d, _)| d == 0.0)
-                        .map(|&(_, i)| f.y[i])
-                        .collect();
-                    exact.iter().sum::<f64>() / exact.len() as f64
-                } else {
-                    let mut num = 0.0;
-                    let mut den = 0.0;
-                    for &(d, i) in &best {
-                        let w = 1.0 / d.sqrt();
-                        num += w * f.y[i];
-                        den += w;
+        for start in (0..z.rows()).step_by(QUERY_BLOCK) {
+            let queries = (start..z.rows().min(start + QUERY_BLOCK)).map(|i| z.row(i));
+            let block: Vec<&[f64]> = queries.collect();
+            match <[&[f64]; QUERY_BLOCK]>::try_from(block.as_slice()) {
+                Ok(four) => squared_distances_4(&f.cols, n, four, &mut dist),
+                Err(_) => {
+                    for (b, q) in block.iter().enumerate() {
+                        squared_distances(&f.cols, n, q, &mut dist[b * n..(b + 1) * n]);
                     }
-                    num / den
                 }
-            } else {
-                best.iter().map(|&(_, i)| f.y[i]).sum::<f64>() / best.len() as f64
-            };
-            out.push(value);
+            }
+            for b in 0..block.len() {
+                Knn::nearest(&dist[b * n..(b + 1) * n], self.k, &mut best);
+                out.push(self.vote(&best, &f.y));
+            }
         }
         Ok(out)
     }
-}
 
-/// Training rows whose distances one pass keeps in registers.
-const ROW_BLOCK: usize = 16;
-
-/// Squared distance from `q` to each of the `n` training rows in `cols`
-/// (column by column) into `dist`. Rows go in blocks of [`ROW_BLOCK`]
-/// whose running sums stay in registers across all features (one load per
-/// value, vectorised over the block's rows); each row's sum still runs over
-/// the features in order, so every distance has the same bits as a plain
-/// row-by-row loop.
-fn squared_distances(cols: &[f64], n: usize, q: &[f64], dist: &mut [f64]) {
-    let blocked = n - n % ROW_BLOCK;
-    for start in (0..blocked).step_by(ROW_BLOCK) {
-        let mut acc = [0.0f64; ROW_BLOCK];
-        for (j, &qj) in q.iter().enumerate() {
-            let column = &cols[j * n + start..j * n + start + ROW_BLOCK];
-            for (a, &c) in acc.iter_mut().zip(column) {
-                let t = c - qj;
-                *a += t * t;
-            }
+    /// The weighted (or plain) average of the neighbours' targets.
+    fn vote(&self, best: &[(f64, usize)], y: &[f64]) -> f64 {
+        if !self.distance_weights {
+            return best.iter().map(|&(_, i)| y[i]).sum::<f64>() / best.len() as f64;
         }
-        dist[start..start + ROW_BLOCK].copy_from_slice(&acc);
-    }
-    for (row, slot) in dist.iter_mut().enumerate().take(n).skip(blocked) {
-        let mut d = 0.0;
-        for (j, &qj) in q.iter().enumerate() {
-            let t = cols[j * n + row] - qj;
-            d += t * t;
+        if best.iter().any(|&(d, _)| d == 0.0) {
+            let exact: Vec<f64> = best
+                .iter()
+                .filter(|&&(d, _)| d == 0.0)
+                .map(|&(_, i)| y[i])
+                .collect();
+            return exact.iter().sum::<f64>() / exact.len() as f64;
         }
-        *slot = d;
+        let mut num = 0.0;
+        let mut den = 0.0;
+        for &(d, i) in best {
+            let w = 1.0 / d.sqrt();
+            num += w * y[i];
+            den += w;
+        }
+        num / den
     }
 }
+
+/// Distances the neighbour scan tests at once before looking at each.
+const SCAN_CHUNK: usize = 32;
 
 impl Model for Knn {
     fn fit(&mut self, x: &Matrix, y: &[f64], _seed: u64) -> Result<(), ModelError> {
@@ -262,10 +250,7 @@ impl Model for Knn {
             y.to_vec()
         };
         let (scaler, train) = super::linear::prepare(x, self.standardize);
-        let mut cols = Vec::with_capacity(train.rows() * train.cols());
-        for j in 0..train.cols() {
-            cols.extend(train.iter_rows().map(|row| row[j]));
-        }
+        let cols = column_major(&train);
         self.fitted = Some(Fitted {
             scaler,
             cols,
@@ -299,26 +284,6 @@ impl Model for Knn {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// The blocked distance loop gives every row the bits of the plain
-    /// feature-by-feature sum, including the rows after the last block.
-    #[test]
-    fn blocked_distances_match_the_plain_sum_bit_for_bit() {
-        let (n, features) = (8 * 5 + 3, 7);
-        let value = |i: usize| ((i * 7919) % 1013) as f64 / 97.0 - 5.0;
-        let cols: Vec<f64> = (0..n * features).map(value).collect();
-        let q: Vec<f64> = (0..features).map(|j| value(j * 31 + 5) * 0.3).collect();
-        let mut dist = vec![f64::NAN; n];
-        squared_distances(&cols, n, &q, &mut dist);
-        for (row, &d) in dist.iter().enumerate() {
-            let mut plain = 0.0;
-            for (j, &qj) in q.iter().enumerate() {
-                let t = cols[j * n + row] - qj;
-                plain += t * t;
-            }
-            assert_eq!(d.to_bits(), plain.to_bits(), "row {row}");
-        }
-    }
 
     #[test]
     fn nearest_neighbours_by_hand() {

@@ -149,21 +149,26 @@ fn bundled_sp500_is_the_same_everywhere() {
     );
 }
 
-/// SHA-256 over the bits of a dataset's features, targets and returns.
-fn dataset_digest(data: &shared::models::Dataset) -> String {
+/// SHA-256 over the bits of `values`, in order.
+fn bits_digest<'a>(values: impl IntoIterator<Item = &'a f64>) -> String {
     use sha2::{Digest, Sha256};
     let mut hasher = Sha256::new();
-    for value in data
-        .x
-        .as_slice()
-        .iter()
-        .chain(&data.forward_return)
-        .chain(&data.direction)
-        .chain(&data.next_return)
-    {
+    for value in values {
         hasher.update(value.to_bits().to_le_bytes());
     }
     shared::compliance::hex(&hasher.finalize())
+}
+
+/// SHA-256 over the bits of a dataset's features, targets and returns.
+fn dataset_digest(data: &shared::models::Dataset) -> String {
+    bits_digest(
+        data.x
+            .as_slice()
+            .iter()
+            .chain(&data.forward_return)
+            .chain(&data.direction)
+            .chain(&data.next_return),
+    )
 }
 
 /// The Lab's default features on the bundled S&P 500 (what a trial's
@@ -282,7 +287,6 @@ fn walk_forward_metrics_are_bit_identical_across_platforms() {
 /// SHA-256 over the bits of every prediction and probability of `name`'s
 /// seeded walk-forward run, so one constant pins thousands of numbers.
 fn prediction_digest(name: &str) -> String {
-    use sha2::{Digest, Sha256};
     let data = common::sp500_dataset(600);
     let config = WalkForwardConfig {
         train_rows: 300,
@@ -294,15 +298,12 @@ fn prediction_digest(name: &str) -> String {
     };
     let model = entry(name).expect("catalog entry");
     let report = evaluate(&model, &data, &config, &|| false).expect("evaluates");
-    let mut hasher = Sha256::new();
-    for value in report
-        .predictions
-        .iter()
-        .chain(report.probabilities.iter().flatten())
-    {
-        hasher.update(value.to_bits().to_le_bytes());
-    }
-    shared::compliance::hex(&hasher.finalize())
+    bits_digest(
+        report
+            .predictions
+            .iter()
+            .chain(report.probabilities.iter().flatten()),
+    )
 }
 
 /// The randomised models (bootstrap rows, feature subsets, mini-batches,

@@ -365,12 +365,16 @@ pub struct KMeansFit {
 
 /// k-means++ initial centres (scikit-learn's greedy variant) drawn from `rng`.
 pub fn kmeans_plus_plus(z: &Matrix, k: usize, rng: &mut Xoshiro256PlusPlus) -> Matrix {
+    seed_centres(z, &column_major(z), k, rng)
+}
+
+/// [`kmeans_plus_plus`] given `z`'s [`column_major`] copy `cols`.
+fn seed_centres(z: &Matrix, cols: &[f64], k: usize, rng: &mut Xoshiro256PlusPlus) -> Matrix {
     let n = z.rows();
     let trials = 2 + libm::log(k as f64) as usize;
-    let cols = column_major(z);
     let mut chosen = vec![super::mlp::index_below(rng, n)];
     let mut closest = vec![0.0; n];
-    squared_distances(&cols, n, z.row(chosen[0]), &mut closest);
+    squared_distances(cols, n, z.row(chosen[0]), &mut closest);
     let mut potential: f64 = closest.iter().sum();
     for _ in 1..k {
         let mut cumulative = Vec::with_capacity(n);
@@ -384,7 +388,7 @@ pub fn kmeans_plus_plus(z: &Matrix, k: usize, rng: &mut Xoshiro256PlusPlus) -> M
             let target = uniform(rng) * potential;
             let candidate = cumulative.partition_point(|&c| c <= target).min(n - 1);
             let mut dist = vec![0.0; n];
-            squared_distances(&cols, n, z.row(candidate), &mut dist);
+            squared_distances(cols, n, z.row(candidate), &mut dist);
             for (d, &c) in dist.iter_mut().zip(&closest) {
                 *d = c.min(*d);
             }
@@ -405,6 +409,16 @@ pub fn kmeans_plus_plus(z: &Matrix, k: usize, rng: &mut Xoshiro256PlusPlus) -> M
 /// Lloyd iterations from `init` centres until no label changes (at most
 /// `max_iter`).
 pub fn lloyd(z: &Matrix, init: &Matrix, max_iter: usize) -> Result<KMeansFit, ModelError> {
+    lloyd_on(z, &column_major(z), init, max_iter)
+}
+
+/// [`lloyd`] given `z`'s [`column_major`] copy `cols`.
+fn lloyd_on(
+    z: &Matrix,
+    cols: &[f64],
+    init: &Matrix,
+    max_iter: usize,
+) -> Result<KMeansFit, ModelError> {
     let (n, d, k) = (z.rows(), z.cols(), init.rows());
     if init.cols() != d || k == 0 {
         return Err(ModelError::Shape(
@@ -413,7 +427,6 @@ pub fn lloyd(z: &Matrix, init: &Matrix, max_iter: usize) -> Result<KMeansFit, Mo
     }
     enough_rows(z, k)?;
     let mut centres = init.clone();
-    let cols = column_major(z);
     let mut labels = vec![usize::MAX; n];
     let mut next = vec![0; n];
     let mut dists = vec![0.0; n];
@@ -421,7 +434,7 @@ pub fn lloyd(z: &Matrix, init: &Matrix, max_iter: usize) -> Result<KMeansFit, Mo
     let mut iterations = 0;
     for _ in 0..max_iter {
         iterations += 1;
-        nearest_all(&cols, n, &centres, &mut next, &mut dists, &mut scratch);
+        nearest_all(cols, n, &centres, &mut next, &mut dists, &mut scratch);
         if next == labels {
             break;
         }
@@ -465,7 +478,7 @@ pub fn lloyd(z: &Matrix, init: &Matrix, max_iter: usize) -> Result<KMeansFit, Mo
         }
     }
     // Labels consistent with the final centres.
-    nearest_all(&cols, n, &centres, &mut labels, &mut dists, &mut scratch);
+    nearest_all(cols, n, &centres, &mut labels, &mut dists, &mut scratch);
     let inertia = dists.iter().sum();
     Ok(KMeansFit {
         centroids: centres,
@@ -492,8 +505,10 @@ impl KMeans {
     pub fn run(z: &Matrix, k: usize, seed: u64) -> Result<KMeansFit, ModelError> {
         enough_rows(z, k.max(1))?;
         let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
-        let init = kmeans_plus_plus(z, k, &mut rng);
-        lloyd(z, &init, 300)
+        // One column-major copy serves the seeding and the iterations.
+        let cols = column_major(z);
+        let init = seed_centres(z, &cols, k, &mut rng);
+        lloyd_on(z, &cols, &init, 300)
     }
 }
 

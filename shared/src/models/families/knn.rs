@@ -188,17 +188,17 @@ impl Knn {
         let mut dist = vec![0.0; QUERY_BLOCK * n];
         let mut out = Vec::with_capacity(z.rows());
         for start in (0..z.rows()).step_by(QUERY_BLOCK) {
-            let queries = (start..z.rows().min(start + QUERY_BLOCK)).map(|i| z.row(i));
-            let block: Vec<&[f64]> = queries.collect();
-            match <[&[f64]; QUERY_BLOCK]>::try_from(block.as_slice()) {
-                Ok(four) => squared_distances_4(&f.cols, n, four, &mut dist),
-                Err(_) => {
-                    for (b, q) in block.iter().enumerate() {
-                        squared_distances(&f.cols, n, q, &mut dist[b * n..(b + 1) * n]);
-                    }
+            let block = QUERY_BLOCK.min(z.rows() - start);
+            if block == QUERY_BLOCK {
+                let four = std::array::from_fn(|b| z.row(start + b));
+                squared_distances_4(&f.cols, n, four, &mut dist);
+            } else {
+                for b in 0..block {
+                    let slot = &mut dist[b * n..(b + 1) * n];
+                    squared_distances(&f.cols, n, z.row(start + b), slot);
                 }
             }
-            for b in 0..block.len() {
+            for b in 0..block {
                 Knn::nearest(&dist[b * n..(b + 1) * n], self.k, &mut best);
                 out.push(self.vote(&best, &f.y));
             }

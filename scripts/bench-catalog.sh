@@ -6,12 +6,8 @@
 # it on a quiet machine.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-. "$root/scripts/setup.sh" --browser
-cd "$root"
-"$root/scripts/build-app.sh"
-cargo build --release -p server
+. "$root/scripts/bench-prepare.sh"
 echo "== natively (cargo run --release -p app --example catalog_run)" >&2
 cargo run --quiet --release -p app --example catalog_run
 echo "== in the browser (the /bench page's lab worker)" >&2
-MLTRAINER_SERVER_BIN="$root/target/release/mltrainer-server" MLTRAINER_DIST="$root/dist" \
-  node "$root/scripts/bench-catalog.mjs"
+node "$root/scripts/bench-catalog.mjs"

@@ -219,10 +219,14 @@ pub(crate) const QUERY_BLOCK: usize = 4;
 /// distances go to `dist[b * n..(b + 1) * n]`. Each stored value is loaded
 /// once for all of them (the rows are read from cache once instead of four
 /// times); every distance has the same bits as from [`squared_distances`].
+/// Never inlined in wasm: V8 optimises a function for its next call only,
+/// so a kernel inlined into a caller that runs once (kNN's `scores`)
+/// would run all along on V8's baseline code.
 #[cfg_attr(
     target_arch = "x86_64",
     multiversion::multiversion(targets("x86_64+avx512f+avx512vl+avx512dq+avx2+fma"))
 )]
+#[cfg_attr(target_arch = "wasm32", inline(never))]
 pub(crate) fn squared_distances_4(
     cols: &[f64],
     n: usize,

@@ -359,6 +359,7 @@ impl Buffers {
 }
 
 /// Forward pass of `batch` rows stored row-major in `input`; fills `acts`.
+#[cfg_attr(target_arch = "wasm32", inline(never))]
 fn forward(
     layers: &[Layer],
     activation: Activation,
@@ -392,6 +393,114 @@ fn forward(
                         Activation::Tanh => libm::tanh(s),
                     }
                 };
+            }
+        }
+    }
+}
+
+/// Back-propagation of one mini-batch of `b` rows: fills `grads` (weights,
+/// bias per layer, with the L2 term `reg * w`) from the output deltas in
+/// `buf.deltas` and the activations of the forward pass. A function of its
+/// own (not inlined in wasm) so V8 optimises it after the first batches
+/// instead of running the whole fit on its baseline code.
+#[cfg_attr(target_arch = "wasm32", inline(never))]
+fn backward(
+    layers: &[Layer],
+    activation: Activation,
+    reg: f64,
+    b: usize,
+    buf: &mut Buffers,
+    grads: &mut [(Vec<f64>, Vec<f64>)],
+) {
+    for l in (0..layers.len()).rev() {
+        let layer = &layers[l];
+        let (gw, gb) = &mut grads[l];
+        gw.iter_mut().for_each(|g| *g = 0.0);
+        gb.iter_mut().for_each(|g| *g = 0.0);
+        let a_in = &buf.acts[l];
+        {
+            let delta = &buf.deltas[l];
+            for k in 0..b {
+                let row = &a_in[k * layer.inputs..(k + 1) * layer.inputs];
+                let d_row = &delta[k * layer.outputs..(k + 1) * layer.outputs];
+                for ((g, &d), gbo) in gw
+                    .chunks_exact_mut(layer.inputs)
+                    .zip(d_row)
+                    .zip(gb.iter_mut())
+                {
+                    *gbo += d;
+                    if d != 0.0 {
+                        for (gi, xi) in g.iter_mut().zip(row) {
+                            *gi += d * xi;
+                        }
+                    }
+                }
+            }
+        }
+        for (g, w) in gw.iter_mut().zip(&layer.weights) {
+            *g += reg * w;
+        }
+        if l > 0 {
+            let (lower, upper) = buf.deltas.split_at_mut(l);
+            let delta = &upper[0];
+            let prev = &mut lower[l - 1];
+            prev[..b * layer.inputs].iter_mut().for_each(|p| *p = 0.0);
+            for k in 0..b {
+                let d_row = &delta[k * layer.outputs..(k + 1) * layer.outputs];
+                let p_row = &mut prev[k * layer.inputs..(k + 1) * layer.inputs];
+                for (w, &d) in layer.weights.chunks_exact(layer.inputs).zip(d_row) {
+                    if d != 0.0 {
+                        for (p, wi) in p_row.iter_mut().zip(w) {
+                            *p += d * wi;
+                        }
+                    }
+                }
+                // Through the activation of layer l - 1's output.
+                let a_row = &a_in[k * layer.inputs..(k + 1) * layer.inputs];
+                for (p, a) in p_row.iter_mut().zip(a_row) {
+                    *p *= match activation {
+                        Activation::Relu => {
+                            if *a > 0.0 {
+                                1.0
+                            } else {
+                                0.0
+                            }
+                        }
+                        Activation::Tanh => 1.0 - a * a,
+                    };
+                }
+            }
+        }
+    }
+}
+
+/// One Adam update of every layer's weights and bias from `grads`.
+#[cfg_attr(target_arch = "wasm32", inline(never))]
+fn adam_step(
+    layers: &mut [Layer],
+    grads: &[(Vec<f64>, Vec<f64>)],
+    adam: &mut Adam,
+    learning_rate: f64,
+) {
+    adam.beta1_t *= BETA1;
+    adam.beta2_t *= BETA2;
+    let step = learning_rate * (1.0 - adam.beta2_t).sqrt() / (1.0 - adam.beta1_t);
+    for (l, layer) in layers.iter_mut().enumerate() {
+        let (gw, gb) = &grads[l];
+        for (params, grad, slot) in [
+            (&mut layer.weights, gw, 2 * l),
+            (&mut layer.bias, gb, 2 * l + 1),
+        ] {
+            let (m, v) = (&mut adam.m[slot], &mut adam.v[slot]);
+            for (((p, g), mi), vi) in params
+                .iter_mut()
+                .zip(grad)
+                .zip(m.iter_mut())
+                .zip(v.iter_mut())
+            {
+                *mi = BETA1 * *mi + (1.0 - BETA1) * g;
+                *vi = BETA2 * *vi + (1.0 - BETA2) * g * g;
+                *p -= step * *mi / (vi.sqrt() + EPS);
             }
         }
     }
@@ -569,91 +678,15 @@ impl Model for Mlp {
                     };
                     buf.deltas[last][k] = (pred - target) * inv_b;
                 }
-                // Back-propagation.
-                for l in (0..layers.len()).rev() {
-                    let layer = &layers[l];
-                    let (gw, gb) = &mut grads[l];
-                    gw.iter_mut().for_each(|g| *g = 0.0);
-                    gb.iter_mut().for_each(|g| *g = 0.0);
-                    let a_in = &buf.acts[l];
-                    {
-                        let delta = &buf.deltas[l];
-                        for k in 0..b {
-                            let row = &a_in[k * layer.inputs..(k + 1) * layer.inputs];
-                            let d_row = &delta[k * layer.outputs..(k + 1) * layer.outputs];
-                            for ((g, &d), gbo) in gw
-                                .chunks_exact_mut(layer.inputs)
-                                .zip(d_row)
-                                .zip(gb.iter_mut())
-                            {
-                                *gbo += d;
-                                if d != 0.0 {
-                                    for (gi, xi) in g.iter_mut().zip(row) {
-                                        *gi += d * xi;
-                                    }
-                                }
-                            }
-                        }
-                    }
-                    let reg = cfg.alpha * inv_b;
-                    for (g, w) in gw.iter_mut().zip(&layer.weights) {
-                        *g += reg * w;
-                    }
-                    if l > 0 {
-                        let (lower, upper) = buf.deltas.split_at_mut(l);
-                        let delta = &upper[0];
-                        let prev = &mut lower[l - 1];
-                        prev[..b * layer.inputs].iter_mut().for_each(|p| *p = 0.0);
-                        for k in 0..b {
-                            let d_row = &delta[k * layer.outputs..(k + 1) * layer.outputs];
-                            let p_row = &mut prev[k * layer.inputs..(k + 1) * layer.inputs];
-                            for (w, &d) in layer.weights.chunks_exact(layer.inputs).zip(d_row) {
-                                if d != 0.0 {
-                                    for (p, wi) in p_row.iter_mut().zip(w) {
-                                        *p += d * wi;
-                                    }
-                                }
-                            }
-                            // Through the activation of layer l - 1's output.
-                            let a_row = &a_in[k * layer.inputs..(k + 1) * layer.inputs];
-                            for (p, a) in p_row.iter_mut().zip(a_row) {
-                                *p *= match cfg.activation {
-                                    Activation::Relu => {
-                                        if *a > 0.0 {
-                                            1.0
-                                        } else {
-                                            0.0
-                                        }
-                                    }
-                                    Activation::Tanh => 1.0 - a * a,
-                                };
-                            }
-                        }
-                    }
-                }
-                // Adam step.
-                adam.beta1_t *= BETA1;
-                adam.beta2_t *= BETA2;
-                let step = cfg.learning_rate * (1.0 - adam.beta2_t).sqrt() / (1.0 - adam.beta1_t);
-                for (l, layer) in layers.iter_mut().enumerate() {
-                    let (gw, gb) = &grads[l];
-                    for (params, grad, slot) in [
-                        (&mut layer.weights, gw, 2 * l),
-                        (&mut layer.bias, gb, 2 * l + 1),
-                    ] {
-                        let (m, v) = (&mut adam.m[slot], &mut adam.v[slot]);
-                        for (((p, g), mi), vi) in params
-                            .iter_mut()
-                            .zip(grad)
-                            .zip(m.iter_mut())
-                            .zip(v.iter_mut())
-                        {
-                            *mi = BETA1 * *mi + (1.0 - BETA1) * g;
-                            *vi = BETA2 * *vi + (1.0 - BETA2) * g * g;
-                            *p -= step * *mi / (vi.sqrt() + EPS);
-                        }
-                    }
-                }
+                backward(
+                    &layers,
+                    cfg.activation,
+                    cfg.alpha * inv_b,
+                    b,
+                    &mut buf,
+                    &mut grads,
+                );
+                adam_step(&mut layers, &grads, &mut adam, cfg.learning_rate);
             }
             let monitored = if n_val > 0 {
                 data_loss(

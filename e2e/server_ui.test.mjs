@@ -5,7 +5,7 @@
 // Run by scripts/test.sh with MLTRAINER_SERVER_BIN and MLTRAINER_DIST set.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { contrastReport, layoutReport as pageLayout, openSession } from "./support.mjs";
+import { contrastReport, layoutReport as pageLayout, openSession, runModelBench } from "./support.mjs";
 
 const GOAL = "Beat buy-and-hold on next-week S&P 500 direction";
 const GOAL_2 = "Forecast the direction of the 10-year Treasury yield from FRED series";
@@ -335,18 +335,13 @@ test("cancelling a whole-catalog run stops within a second and the page stays re
 });
 
 test("model benchmark runs in the browser's lab worker (printed for the notes)", async () => {
-  await page.goto(baseUrl + "/bench");
-  await page.locator("#run-model-bench").click();
-  await page.locator("#model-bench-results").waitFor({ timeout: 300_000 });
-  const rows = await page.$$eval("#model-bench-results tbody tr", (trs) =>
-    trs.map((tr) => ({ model: tr.dataset.model, fit_ms: Number(tr.dataset.fitMs), predict_ms: Number(tr.dataset.predictMs), first_fit_ms: Number(tr.dataset.firstFitMs), first_predict_ms: Number(tr.dataset.firstPredictMs), rows: Number(tr.dataset.rows), features: Number(tr.dataset.features) })),
-  );
+  const rows = await runModelBench(page, baseUrl, 300_000);
   assert.equal(rows.length, 10);
   for (const row of rows) {
     assert.ok(row.fit_ms > 0 && Number.isFinite(row.predict_ms), JSON.stringify(row));
     assert.ok(row.fit_ms <= row.first_fit_ms && row.predict_ms <= row.first_predict_ms, JSON.stringify(row));
     assert.ok(row.rows >= 4_000 && row.features >= 15, JSON.stringify(row));
-    console.log(`model bench (browser): ${row.model} fit ${row.fit_ms.toFixed(1)} ms (first ${row.first_fit_ms.toFixed(1)}), predict ${row.predict_ms.toFixed(1)} ms (first ${row.first_predict_ms.toFixed(1)}) on ${row.rows} x ${row.features}`);
+    console.log(`model bench (browser): ${row.name} fit ${row.fit_ms.toFixed(1)} ms (first ${row.first_fit_ms.toFixed(1)}), predict ${row.predict_ms.toFixed(1)} ms (first ${row.first_predict_ms.toFixed(1)}) on ${row.rows} x ${row.features}`);
   }
 });
 

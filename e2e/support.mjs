@@ -90,6 +90,28 @@ export async function openSession(options = {}) {
 }
 
 /**
+ * Runs the /bench page's model benchmark on `page` and returns its rows as
+ * the lab worker reported them (`BenchTiming`'s fields: name, fit_ms,
+ * predict_ms, first_fit_ms, first_predict_ms, rows, features).
+ */
+export async function runModelBench(page, baseUrl, timeout = 600_000) {
+  await page.goto(baseUrl + "/bench");
+  await page.locator("#run-model-bench").click();
+  await page.locator("#model-bench-results").waitFor({ timeout });
+  return page.$$eval("#model-bench-results tbody tr", (trs) =>
+    trs.map((tr) => ({
+      name: tr.dataset.model,
+      fit_ms: Number(tr.dataset.fitMs),
+      predict_ms: Number(tr.dataset.predictMs),
+      first_fit_ms: Number(tr.dataset.firstFitMs),
+      first_predict_ms: Number(tr.dataset.firstPredictMs),
+      rows: Number(tr.dataset.rows),
+      features: Number(tr.dataset.features),
+    })),
+  );
+}
+
+/**
  * Layout facts of the current page: horizontal overflow in px, controls
  * without a label, controls (or their labels, for radios and checkboxes)
  * smaller than a 44 px touch target, and elements with inline styles.

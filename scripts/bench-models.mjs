@@ -5,7 +5,7 @@
 // user's first fit costs), and the browser / native ratios. Run by
 // scripts/bench-models.sh; not part of the test command.
 import { spawnSync } from "node:child_process";
-import { openSession } from "../e2e/support.mjs";
+import { openSession, runModelBench } from "../e2e/support.mjs";
 
 const RUNS = 3;
 const nativeBin = process.env.MLTRAINER_MODEL_BENCH_BIN;
@@ -20,19 +20,7 @@ function native() {
 async function browser() {
   const session = await openSession();
   try {
-    const { page, baseUrl } = session;
-    await page.goto(baseUrl + "/bench");
-    await page.locator("#run-model-bench").click();
-    await page.locator("#model-bench-results").waitFor({ timeout: 600_000 });
-    return await page.$$eval("#model-bench-results tbody tr", (trs) =>
-      trs.map((tr) => ({
-        name: tr.dataset.model,
-        fit_ms: Number(tr.dataset.fitMs),
-        predict_ms: Number(tr.dataset.predictMs),
-        first_fit_ms: Number(tr.dataset.firstFitMs),
-        first_predict_ms: Number(tr.dataset.firstPredictMs),
-      })),
-    );
+    return await runModelBench(session.page, session.baseUrl);
   } finally {
     await session.close();
   }

@@ -219,9 +219,8 @@ pub(crate) const QUERY_BLOCK: usize = 4;
 /// distances go to `dist[b * n..(b + 1) * n]`. Each stored value is loaded
 /// once for all of them (the rows are read from cache once instead of four
 /// times); every distance has the same bits as from [`squared_distances`].
-/// Never inlined in wasm: V8 optimises a function for its next call only,
-/// so a kernel inlined into a caller that runs once (kNN's `scores`)
-/// would run all along on V8's baseline code.
+/// Not inlined in wasm, so V8 optimises it mid-prediction (ARCHITECTURE.md,
+/// "Hot loops in wasm").
 #[cfg_attr(
     target_arch = "x86_64",
     multiversion::multiversion(targets("x86_64+avx512f+avx512vl+avx512dq+avx2+fma"))

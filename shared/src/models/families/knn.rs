@@ -131,9 +131,8 @@ impl Knn {
 
     /// The k nearest training rows given one query's squared distances
     /// to every training row: (squared distance, index), nearest first.
-    /// Not inlined in wasm: V8 optimises a function only for its next call,
-    /// so a scan inlined into `scores` (called once) would run all along
-    /// on its baseline code.
+    /// Not inlined in wasm, so V8 optimises it mid-prediction (ARCHITECTURE.md,
+    /// "Hot loops in wasm").
     #[cfg_attr(target_arch = "wasm32", inline(never))]
     fn nearest(dist: &[f64], k: usize, best: &mut Vec<(f64, usize)>) {
         let n = dist.len();

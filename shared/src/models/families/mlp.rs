@@ -400,9 +400,8 @@ fn forward(
 
 /// Back-propagation of one mini-batch of `b` rows: fills `grads` (weights,
 /// bias per layer, with the L2 term `reg * w`) from the output deltas in
-/// `buf.deltas` and the activations of the forward pass. A function of its
-/// own (not inlined in wasm) so V8 optimises it after the first batches
-/// instead of running the whole fit on its baseline code.
+/// `buf.deltas` and the activations of the forward pass. Not inlined in
+/// wasm, so V8 optimises it mid-fit (ARCHITECTURE.md, "Hot loops in wasm").
 #[cfg_attr(target_arch = "wasm32", inline(never))]
 fn backward(
     layers: &[Layer],

@@ -5,9 +5,12 @@ For z >= 0 write t = 2 / (2 + z) (so t runs over (0, 1]) and
     erfc(z) = t * exp(-z^2 + g(t)),
 where g is smooth on [0, 1]. g is expanded in Chebyshev polynomials of
 y = 2t - 1 on [-1, 1], from its values at Chebyshev nodes computed with
-mpmath at 60 significant digits. Prints the coefficients (highest degree
-first, for Clenshaw's recurrence) and the largest relative error of the
-double-precision evaluation against mpmath on a dense grid.
+mpmath at 60 significant digits, and the series is then rewritten in powers
+of y (at 60 digits; the power coefficients stay below 1 in magnitude, so the
+double-precision polynomial is as accurate as the series). Prints those
+coefficients (lowest degree first, for Estrin's scheme) and the largest
+relative error of the double-precision evaluation against mpmath on a dense
+grid.
 
 Usage: python3 fit_erfc_chebyshev.py  (needs `pip install mpmath`)
 """
@@ -37,14 +40,24 @@ coeffs[0] /= 2
 keep = max(j for j, c in enumerate(coeffs) if abs(c) > mp.mpf("1e-18")) + 1
 coeffs = coeffs[:keep]
 
+# Power-basis coefficients: T_0 = 1, T_1 = y, T_k = 2 y T_(k-1) - T_(k-2).
+chebyshev_powers = [[mp.mpf(1)], [mp.mpf(0), mp.mpf(1)]]
+for k in range(2, keep):
+    doubled = [mp.mpf(0)] + [2 * v for v in chebyshev_powers[k - 1]]
+    previous = chebyshev_powers[k - 2] + [mp.mpf(0)] * 2
+    chebyshev_powers.append([a - b for a, b in zip(doubled, previous)])
+powers = [mp.mpf(0)] * keep
+for k in range(keep):
+    for j, v in enumerate(chebyshev_powers[k]):
+        powers[j] += coeffs[k] * v
+
 
 def erfc_double(z):
     t = 2.0 / (2.0 + z)
     y = 2.0 * t - 1.0
-    b1 = b2 = 0.0
-    for c in reversed([float(c) for c in coeffs[1:]]):
-        b1, b2 = 2.0 * y * b1 - b2 + c, b1
-    gv = y * b1 - b2 + float(coeffs[0])
+    gv = 0.0
+    for c in reversed([float(c) for c in powers]):
+        gv = gv * y + c
     import math
     return t * math.exp(-z * z + gv)
 
@@ -58,8 +71,8 @@ for i in range(1, 2889):
 # The plain double evaluation loses ~z^2 * 1e-16 in exp(-z^2); the Rust code
 # splits z^2 exactly and does not (see fastmath.rs tests).
 print(f"// {keep} terms; plain-double max relative error of erfc on (0, 26]: {float(worst):.2e}")
-print("const ERFC_CHEBYSHEV: [f64; %d] = [" % keep)
-for c in coeffs:
+print("const ERFC_POLY: [f64; %d] = [" % keep)
+for c in powers:
     print(f"    {float(c)!r},")
 print("];")
 

@@ -100,8 +100,9 @@ const CHUNK: usize = 256;
 /// shorter of `out` and the inputs).
 ///
 /// Where the CPU has fused multiply-add (x86-64-v3: AVX2 + FMA) the main
-/// loop is straight-line arithmetic over the columns (branch-free maths from
-/// [`super::fastmath`]) that LLVM vectorises four lanes wide; rows whose two
+/// loops are straight-line arithmetic over the columns (branch-free maths from
+/// [`super::fastmath`]) that LLVM vectorises four lanes wide (eight with
+/// AVX-512), run in stages over chunks of rows; rows whose two
 /// price terms cancel (far out of the money) are then repriced one by one
 /// with the accurate fallback of [`bsm::price`]. Elsewhere (wasm32, whose
 /// SIMD is two lanes without FMA) the scalar price is faster, so it is used.
@@ -131,6 +132,14 @@ fn vectorised_prices<'a>(inputs: &BatchInputs<'a>, out: &mut [f64]) {
     };
     let (rate, dividend_yield) = (inputs.rate, inputs.dividend_yield);
     let carry = rate - dividend_yield;
+    // Scratch columns: the kernel runs in stages over each chunk (the
+    // arguments, then each CDF, then the price) so that each stage's loop
+    // body is short enough for the CPU to overlap many rows' long
+    // dependency chains (one long body left it waiting on latency).
+    let mut up = [0.0f64; CHUNK];
+    let mut down = [0.0f64; CHUNK];
+    let mut spot_factor = [0.0f64; CHUNK];
+    let mut strike_factor = [0.0f64; CHUNK];
     let mut leading = [0.0f64; CHUNK];
     let mut start = 0;
     while start < n {
@@ -139,14 +148,26 @@ fn vectorised_prices<'a>(inputs: &BatchInputs<'a>, out: &mut [f64]) {
         let (spots, strikes) = (&inputs.spots[rows.clone()], &inputs.strikes[rows.clone()]);
         let (years, vols) = (&inputs.years[rows.clone()], &inputs.volatilities[rows]);
         let out_chunk = &mut out[start..end];
-        for i in 0..out_chunk.len() {
+        let len = out_chunk.len();
+        for i in 0..len {
             let (s, k, t, v) = (spots[i], strikes[i], years[i], vols[i]);
             let vol_sqrt_t = v * t.sqrt();
             let d1 = (fastmath::ln(s / k) + (carry + 0.5 * v * v) * t) / vol_sqrt_t;
-            let d2 = d1 - vol_sqrt_t;
-            let discount = fastmath::exp(-rate * t);
-            let spot_term = s * discount * fastmath::exp(carry * t) * fastmath::norm_cdf(sign * d1);
-            let strike_term = k * discount * fastmath::norm_cdf(sign * d2);
+            up[i] = sign * d1;
+            down[i] = sign * (d1 - vol_sqrt_t);
+            // e^(-rt) e^((r-q)t) = e^(-qt): one exponential fewer.
+            spot_factor[i] = s * fastmath::exp(-dividend_yield * t);
+            strike_factor[i] = k * fastmath::exp(-rate * t);
+        }
+        for x in &mut up[..len] {
+            *x = fastmath::norm_cdf(*x);
+        }
+        for x in &mut down[..len] {
+            *x = fastmath::norm_cdf(*x);
+        }
+        for i in 0..len {
+            let spot_term = spot_factor[i] * up[i];
+            let strike_term = strike_factor[i] * down[i];
             out_chunk[i] = sign * (spot_term - strike_term);
             leading[i] = if sign > 0.0 { spot_term } else { strike_term };
         }

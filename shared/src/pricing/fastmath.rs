@@ -9,7 +9,8 @@
 //! Accuracy (tested against mpmath in this module's tests): `exp` and `ln`
 //! within 2 ulp; `erfc` and the normal CDF within about 1e-15 relative down
 //! to 1e-300. `erfc` expands `ln(erfc(z) / t) + z^2` with `t = 2 / (2 + z)`
-//! in 30 Chebyshev terms fitted by `shared/tools/fit_erfc_chebyshev.py`;
+//! in a 30-term Chebyshev series (`shared/tools/fit_erfc_chebyshev.py`)
+//! rewritten in powers; every polynomial is evaluated by Estrin's scheme;
 //! `z^2` is split exactly so the exponential keeps full relative accuracy in
 //! the far tail.
 
@@ -26,20 +27,20 @@ const EXP_MIN: f64 = -708.0;
 /// Above this, `exp` overflows.
 const EXP_MAX: f64 = 709.0;
 
-/// Taylor coefficients 1/k! for k = 13 down to 2 (Horner order).
+/// Taylor coefficients 1/k! for k = 2 up to 13 (lowest degree first).
 const EXP_POLY: [f64; 12] = [
-    1.0 / 6_227_020_800.0,
-    1.0 / 479_001_600.0,
-    1.0 / 39_916_800.0,
-    1.0 / 3_628_800.0,
-    1.0 / 362_880.0,
-    1.0 / 40_320.0,
-    1.0 / 5_040.0,
-    1.0 / 720.0,
-    1.0 / 120.0,
-    1.0 / 24.0,
-    1.0 / 6.0,
     0.5,
+    1.0 / 6.0,
+    1.0 / 24.0,
+    1.0 / 120.0,
+    1.0 / 720.0,
+    1.0 / 5_040.0,
+    1.0 / 40_320.0,
+    1.0 / 362_880.0,
+    1.0 / 3_628_800.0,
+    1.0 / 39_916_800.0,
+    1.0 / 479_001_600.0,
+    1.0 / 6_227_020_800.0,
 ];
 
 /// `a * b + c`, fused where the target has an FMA instruction (without
@@ -56,6 +57,29 @@ fn fma(a: f64, b: f64, c: f64) -> f64 {
     }
 }
 
+/// The polynomial `c[0] + c[1] x + ... + c[N-1] x^(N-1)` by Estrin's
+/// scheme: neighbouring terms are paired with `x`, then the pairs with
+/// `x^2`, and so on, so the dependency chain is about log2(N) multiply-adds
+/// long instead of Horner's N (the batch kernel was waiting on that chain).
+#[inline(always)]
+fn estrin<const N: usize>(x: f64, c: &[f64; N]) -> f64 {
+    let mut terms = *c;
+    let mut len = N;
+    let mut power = x;
+    while len > 1 {
+        let pairs = len / 2;
+        for i in 0..pairs {
+            terms[i] = fma(terms[2 * i + 1], power, terms[2 * i]);
+        }
+        if len % 2 == 1 {
+            terms[pairs] = terms[len - 1];
+        }
+        len = pairs + len % 2;
+        power *= power;
+    }
+    terms[0]
+}
+
 /// `e^x`.
 #[inline(always)]
 pub fn exp(x: f64) -> f64 {
@@ -70,10 +94,7 @@ pub fn exp_split(hi: f64, lo: f64) -> f64 {
     let shifted = clamped * LOG2_E + ROUNDING_SHIFT;
     let k = shifted - ROUNDING_SHIFT;
     let r = (clamped - k * LN2_HI) - k * LN2_LO + lo;
-    let mut p = EXP_POLY[0];
-    for c in &EXP_POLY[1..] {
-        p = fma(p, r, *c);
-    }
+    let p = estrin(r, &EXP_POLY);
     let poly = 1.0 + r + r * r * p;
     // 2^k from the integer in the low bits of `shifted` (k in [-1022, 1023]).
     let scale = f64::from_bits((shifted.to_bits() << 52).wrapping_add(1.0f64.to_bits()));
@@ -87,19 +108,20 @@ pub fn exp_split(hi: f64, lo: f64) -> f64 {
     }
 }
 
-/// Series coefficients 1/(2k+1), k = 11 down to 1, of atanh(s)/s in s^2.
+/// Series coefficients 1/(2k+1), k = 1 up to 11, of atanh(s)/s in s^2
+/// (lowest degree first).
 const LN_POLY: [f64; 11] = [
-    1.0 / 23.0,
-    1.0 / 21.0,
-    1.0 / 19.0,
-    1.0 / 17.0,
-    1.0 / 15.0,
-    1.0 / 13.0,
-    1.0 / 11.0,
-    1.0 / 9.0,
-    1.0 / 7.0,
-    1.0 / 5.0,
     1.0 / 3.0,
+    1.0 / 5.0,
+    1.0 / 7.0,
+    1.0 / 9.0,
+    1.0 / 11.0,
+    1.0 / 13.0,
+    1.0 / 15.0,
+    1.0 / 17.0,
+    1.0 / 19.0,
+    1.0 / 21.0,
+    1.0 / 23.0,
 ];
 
 /// Natural logarithm of a positive normal number (callers guarantee it).
@@ -116,48 +138,46 @@ pub fn ln(x: f64) -> f64 {
     let f = m - 1.0;
     let s = f / (2.0 + f);
     let s2 = s * s;
-    let mut p = LN_POLY[0];
-    for c in &LN_POLY[1..] {
-        p = fma(p, s2, *c);
-    }
+    let p = estrin(s2, &LN_POLY);
     // ln m = 2 atanh(s) = f - s (f - 2 s2 p') arranged to keep f's precision.
     let log_m = 2.0 * s + 2.0 * s * s2 * p;
     e * LN2_HI + (log_m + e * LN2_LO)
 }
 
-/// Chebyshev coefficients of `ln(erfc(z)/t) + z^2` in `y = 2t - 1`,
-/// `t = 2/(2+z)`; from `shared/tools/fit_erfc_chebyshev.py`.
-const ERFC_CHEBYSHEV: [f64; 30] = [
-    -0.6513268598908547,
-    0.6419697923564902,
-    0.019476473204185836,
-    -0.009561514786808632,
-    -0.0009465953444820369,
-    0.00036683949785276145,
-    4.252332480690777e-05,
-    -2.0278578112534242e-05,
-    -1.6242900046470256e-06,
-    1.3036558355805232e-06,
-    1.5626441722066142e-08,
-    -8.523809591492654e-08,
-    6.5290544390988515e-09,
-    5.059343495551469e-09,
-    -9.91364156493033e-10,
-    -2.273651222931836e-10,
-    9.646791102015527e-11,
-    2.3940380830391146e-12,
-    -6.886027526497553e-12,
-    8.944879273090725e-13,
-    3.130921399342958e-13,
-    -1.1270822361367252e-13,
-    3.810905255189232e-16,
-    7.106097613609237e-15,
-    -1.5230282014571043e-15,
-    -9.457494571291233e-17,
-    1.210237189224279e-16,
-    -2.816663087747177e-17,
-    5.003005559445902e-20,
-    2.3281042579529253e-18,
+/// Coefficients of `ln(erfc(z)/t) + z^2` in powers of `y = 2t - 1`,
+/// `t = 2/(2+z)`, lowest degree first: a 30-term Chebyshev series rewritten
+/// in powers of `y` by `shared/tools/fit_erfc_chebyshev.py`.
+const ERFC_POLY: [f64; 30] = [
+    -0.6717940840566923,
+    0.6726432239776567,
+    0.04734330684190441,
+    -0.04689561023118475,
+    -0.009872689366388684,
+    0.00882493855745383,
+    0.001758933557766382,
+    -0.0023458125081223134,
+    -0.0001462468629421063,
+    0.0006736788796142943,
+    -9.373503465815823e-05,
+    -0.0001743035278020314,
+    7.140103219748502e-05,
+    3.1747859436922955e-05,
+    -3.0187948093951486e-05,
+    1.2915164139087769e-07,
+    8.562779099386524e-06,
+    -2.928567024161788e-06,
+    -1.2725805279147717e-06,
+    1.2186833373805656e-06,
+    -1.6817283194044123e-07,
+    -2.1376119174178424e-07,
+    1.5307318366323928e-07,
+    -2.6872987499866794e-08,
+    -3.9024931626661816e-08,
+    2.589763598195963e-08,
+    4.013877704214506e-09,
+    -6.421087129613183e-09,
+    6.714920393601979e-12,
+    6.249457280991351e-10,
 ];
 
 /// `-x^2 / 2` as an unevaluated sum `(hi, lo)`, exact: `x` is split into a
@@ -176,13 +196,7 @@ fn normal_tail(x: f64) -> f64 {
     let z = a * std::f64::consts::FRAC_1_SQRT_2;
     let t = 2.0 / (2.0 + z);
     let y = 2.0 * t - 1.0;
-    let (mut b1, mut b2) = (0.0, 0.0);
-    for c in ERFC_CHEBYSHEV[1..].iter().rev() {
-        let next = fma(2.0 * y, b1, c - b2);
-        b2 = b1;
-        b1 = next;
-    }
-    let g = y * b1 - b2 + ERFC_CHEBYSHEV[0];
+    let g = estrin(y, &ERFC_POLY);
     let (hi, lo) = neg_half_square(a);
     // Fold g into the head exactly (Knuth's two-sum), so the exponential's
     // range reduction sees the whole argument and `lo` stays tiny.

@@ -35,7 +35,7 @@ use rand::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
 
 use super::mlp::{check_labels, check_predict, check_training, shuffle, uniform};
-use crate::models::linalg::{column_major, squared_distances};
+use crate::models::linalg::{column_major, squared_distances, squared_distances_4, QUERY_BLOCK};
 use crate::models::{
     num, number, text, txt, CatalogEntry, Family, Matrix, Model, ModelError, Params, Standardizer,
     Task,
@@ -192,10 +192,11 @@ fn sq_dist_within(a: &[f64], b: &[f64], limit: f64) -> Option<f64> {
 
 /// [`nearest`] for every row of the column-major `cols` (`n` rows, see
 /// [`column_major`]): each row's centre into `labels` and squared distance
-/// into `dists`. One centre at a time over all rows, so the distance loop
-/// vectorises; every distance is still summed in feature order and ties go
-/// to the first centre, so the answers are [`nearest`]'s, bit for bit.
-/// `scratch` holds `n` values.
+/// into `dists`. [`QUERY_BLOCK`] centres at a time over all rows (one pass
+/// over the data per block), so the distance loop vectorises; every
+/// distance is still summed in feature order and ties go to the first
+/// centre, so the answers are [`nearest`]'s, bit for bit. `scratch` holds
+/// `QUERY_BLOCK * n` values.
 fn nearest_all(
     cols: &[f64],
     n: usize,
@@ -206,13 +207,32 @@ fn nearest_all(
 ) {
     labels.fill(0);
     dists.fill(f64::INFINITY);
-    for c in 0..centres.rows() {
-        squared_distances(cols, n, centres.row(c), scratch);
-        for ((label, best), &d) in labels.iter_mut().zip(dists.iter_mut()).zip(&*scratch) {
-            if d < *best {
-                *best = d;
-                *label = c;
-            }
+    let k = centres.rows();
+    let mut first = 0;
+    while first < k {
+        let block = if k - first >= QUERY_BLOCK {
+            let four = std::array::from_fn(|b| centres.row(first + b));
+            squared_distances_4(cols, n, four, scratch);
+            QUERY_BLOCK
+        } else {
+            squared_distances(cols, n, centres.row(first), &mut scratch[..n]);
+            1
+        };
+        for b in 0..block {
+            keep_nearer(&scratch[b * n..(b + 1) * n], first + b, labels, dists);
+        }
+        first += block;
+    }
+}
+
+/// Moves each row whose distance `candidate` to `centre` is below its best
+/// so far (`dists`) to that centre.
+#[cfg_attr(target_arch = "wasm32", inline(never))]
+fn keep_nearer(candidate: &[f64], centre: usize, labels: &mut [usize], dists: &mut [f64]) {
+    for ((label, best), &d) in labels.iter_mut().zip(dists.iter_mut()).zip(candidate) {
+        if d < *best {
+            *best = d;
+            *label = centre;
         }
     }
 }
@@ -220,7 +240,8 @@ fn nearest_all(
 /// The nearest centre of every row of `z` ([`nearest`], vectorised).
 fn nearest_labels(z: &Matrix, centres: &Matrix) -> Vec<usize> {
     let n = z.rows();
-    let (mut labels, mut dists, mut scratch) = (vec![0; n], vec![0.0; n], vec![0.0; n]);
+    let (mut labels, mut dists) = (vec![0; n], vec![0.0; n]);
+    let mut scratch = vec![0.0; QUERY_BLOCK * n];
     nearest_all(
         &column_major(z),
         n,
@@ -430,7 +451,7 @@ fn lloyd_on(
     let mut labels = vec![usize::MAX; n];
     let mut next = vec![0; n];
     let mut dists = vec![0.0; n];
-    let mut scratch = vec![0.0; n];
+    let mut scratch = vec![0.0; QUERY_BLOCK * n];
     let mut iterations = 0;
     for _ in 0..max_iter {
         iterations += 1;
@@ -440,14 +461,7 @@ fn lloyd_on(
         }
         labels.copy_from_slice(&next);
         // New centres: the means of their rows.
-        let mut sums = Matrix::zeros(k, d);
-        let mut counts = vec![0usize; k];
-        for i in 0..n {
-            counts[labels[i]] += 1;
-            for (s, v) in sums.row_mut(labels[i]).iter_mut().zip(z.row(i)) {
-                *s += v;
-            }
-        }
+        let (mut sums, mut counts) = cluster_sums(z, &labels, k);
         // Empty clusters take the rows farthest from their centres.
         let mut far: Vec<usize> = Vec::new();
         if counts.contains(&0) {
@@ -486,6 +500,22 @@ fn lloyd_on(
         inertia,
         iterations,
     })
+}
+
+/// The sum of the rows of `z` in each of the `k` clusters (`k x d`) and
+/// how many rows each holds. Not inlined in wasm, so V8 optimises it after
+/// the first iterations (ARCHITECTURE.md, "Hot loops in wasm").
+#[cfg_attr(target_arch = "wasm32", inline(never))]
+fn cluster_sums(z: &Matrix, labels: &[usize], k: usize) -> (Matrix, Vec<usize>) {
+    let mut sums = Matrix::zeros(k, z.cols());
+    let mut counts = vec![0usize; k];
+    for (i, &label) in labels.iter().enumerate() {
+        counts[label] += 1;
+        for (s, v) in sums.row_mut(label).iter_mut().zip(z.row(i)) {
+            *s += v;
+        }
+    }
+    (sums, counts)
 }
 
 /// k-means with k-means++ seeding.

@@ -242,6 +242,35 @@ struct Layer {
     outputs: usize,
     weights: Vec<f64>,
     bias: Vec<f64>,
+    /// `weights` transposed (`inputs x outputs`), what [`forward`] reads:
+    /// one input's weights to every output side by side, so the forward
+    /// pass updates all outputs at once (a loop that vectorises) while each
+    /// output's sum still runs over the inputs in order.
+    by_input: Vec<f64>,
+}
+
+impl Layer {
+    /// A layer from its `outputs x inputs` weights and its bias.
+    fn new(inputs: usize, outputs: usize, weights: Vec<f64>, bias: Vec<f64>) -> Layer {
+        let mut layer = Layer {
+            inputs,
+            outputs,
+            weights,
+            bias,
+            by_input: vec![0.0; inputs * outputs],
+        };
+        layer.transpose_weights();
+        layer
+    }
+
+    /// Copies `weights` into `by_input` (after every update).
+    fn transpose_weights(&mut self) {
+        for (o, w) in self.weights.chunks_exact(self.inputs).enumerate() {
+            for (i, &v) in w.iter().enumerate() {
+                self.by_input[i * self.outputs + o] = v;
+            }
+        }
+    }
 }
 
 /// What training learned.
@@ -376,23 +405,21 @@ fn forward(
         for r in 0..batch {
             let row = &a_in[r * layer.inputs..(r + 1) * layer.inputs];
             let out = &mut a_out[r * layer.outputs..(r + 1) * layer.outputs];
-            for ((o, w), b) in out
-                .iter_mut()
-                .zip(layer.weights.chunks_exact(layer.inputs))
-                .zip(&layer.bias)
-            {
-                let mut s = *b;
-                for (wi, xi) in w.iter().zip(row) {
-                    s += wi * xi;
+            // out[o] = bias[o] + w[o][0] x[0] + w[o][1] x[1] + ..., summed
+            // in that order for every output together.
+            out.copy_from_slice(&layer.bias);
+            for (&xi, w) in row.iter().zip(layer.by_input.chunks_exact(layer.outputs)) {
+                for (o, wi) in out.iter_mut().zip(w) {
+                    *o += wi * xi;
                 }
-                *o = if l == last {
-                    s
-                } else {
-                    match activation {
-                        Activation::Relu => s.max(0.0),
-                        Activation::Tanh => libm::tanh(s),
-                    }
-                };
+            }
+            if l != last {
+                for o in out.iter_mut() {
+                    *o = match activation {
+                        Activation::Relu => o.max(0.0),
+                        Activation::Tanh => libm::tanh(*o),
+                    };
+                }
             }
         }
     }
@@ -502,6 +529,7 @@ fn adam_step(
                 *p -= step * *mi / (vi.sqrt() + EPS);
             }
         }
+        layer.transpose_weights();
     }
 }
 
@@ -612,12 +640,7 @@ impl Model for Mlp {
             for v in bias.iter_mut() {
                 *v = (2.0 * uniform(&mut rng) - 1.0) * bound;
             }
-            layers.push(Layer {
-                inputs: fan_in,
-                outputs: fan_out,
-                weights,
-                bias,
-            });
+            layers.push(Layer::new(fan_in, fan_out, weights, bias));
         }
 
         let batch_size = cfg.batch_size.min(n_train);

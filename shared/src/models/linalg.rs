@@ -256,13 +256,19 @@ fn distances_body<const Q: usize, const R: usize>(
 ) {
     let features = queries.iter().map(|q| q.len()).min().unwrap_or(0);
     let blocked = n - n % R;
+    // Feature j of every query side by side, walked in step with the
+    // columns: the inner loop then indexes nothing (no bounds checks).
+    let by_feature: Vec<[f64; Q]> = (0..features)
+        .map(|j| std::array::from_fn(|b| queries[b][j]))
+        .collect();
     for start in (0..blocked).step_by(R) {
         let mut acc = [[0.0f64; R]; Q];
-        for j in 0..features {
-            let column = &cols[j * n + start..j * n + start + R];
-            for (sums, query) in acc.iter_mut().zip(&queries) {
-                let qj = query[j];
-                for (a, &c) in sums.iter_mut().zip(column) {
+        for (column, query_values) in cols.chunks_exact(n).zip(&by_feature) {
+            let Some(block) = column.get(start..start + R) else {
+                break;
+            };
+            for (sums, &qj) in acc.iter_mut().zip(query_values) {
+                for (a, &c) in sums.iter_mut().zip(block) {
                     let t = c - qj;
                     *a += t * t;
                 }

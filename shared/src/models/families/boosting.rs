@@ -173,9 +173,7 @@ impl GradientBoosting {
         hist::check_predict(x, *n_features)?;
         let mut sum = vec![*base; x.rows()];
         for t in trees {
-            for (s, row) in sum.iter_mut().zip(x.iter_rows()) {
-                *s += t.predict_row(row);
-            }
+            t.add_outputs(x, &mut sum);
         }
         Ok(sum)
     }

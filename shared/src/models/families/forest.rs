@@ -268,9 +268,7 @@ impl Forest {
         // Trees outermost: one tree's nodes stay in cache over all rows.
         let mut sum = vec![0.0; x.rows()];
         for t in &trained.trees {
-            for (s, row) in sum.iter_mut().zip(x.iter_rows()) {
-                *s += t.predict_row(row);
-            }
+            t.add_outputs(x, &mut sum);
         }
         Ok(sum.into_iter().map(|s| s * scale).collect())
     }

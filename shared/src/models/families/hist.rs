@@ -248,6 +248,17 @@ impl FlatTree {
         }
     }
 
+    /// Adds this tree's output for each row of `x` to `sums` (one tree over
+    /// all rows keeps its nodes in cache: the ensembles' prediction loop).
+    /// One call per tree, not inlined in wasm, so V8 optimises it during
+    /// the first prediction (ARCHITECTURE.md, "Hot loops in wasm").
+    #[cfg_attr(target_arch = "wasm32", inline(never))]
+    pub(crate) fn add_outputs(&self, x: &Matrix, sums: &mut [f64]) {
+        for (s, row) in sums.iter_mut().zip(x.iter_rows()) {
+            *s += self.predict_row(row);
+        }
+    }
+
     /// Scales every node value by `factor` (the learning rate of boosting).
     pub(crate) fn scale(&mut self, factor: f64) {
         for node in &mut self.nodes {

@@ -356,27 +356,7 @@ pub(crate) fn symmetric_eigen(a: &[f64], n: usize) -> (Vec<f64>, Vec<f64>) {
                 let t = theta.signum() / (theta.abs() + (theta * theta + 1.0).sqrt());
                 let t = if theta == 0.0 { 1.0 } else { t };
                 let c = 1.0 / (t * t + 1.0).sqrt();
-                let s = t * c;
-                for k in 0..n {
-                    let mkp = m[k * n + p];
-                    let mkq = m[k * n + q];
-                    m[k * n + p] = c * mkp - s * mkq;
-                    m[k * n + q] = s * mkp + c * mkq;
-                }
-                for k in 0..n {
-                    let mpk = m[p * n + k];
-                    let mqk = m[q * n + k];
-                    m[p * n + k] = c * mpk - s * mqk;
-                    m[q * n + k] = s * mpk + c * mqk;
-                }
-                m[p * n + q] = 0.0;
-                m[q * n + p] = 0.0;
-                for k in 0..n {
-                    let vkp = v[k * n + p];
-                    let vkq = v[k * n + q];
-                    v[k * n + p] = c * vkp - s * vkq;
-                    v[k * n + q] = s * vkp + c * vkq;
-                }
+                jacobi_rotate(&mut m, &mut v, n, (p, q), (c, t * c));
             }
         }
     }
@@ -396,6 +376,40 @@ pub(crate) fn symmetric_eigen(a: &[f64], n: usize) -> (Vec<f64>, Vec<f64>) {
         }
     }
     (values, vectors)
+}
+
+/// One Jacobi rotation by (cos, sin) = `cs` in the plane `pq` of the
+/// `n x n` matrix `m` (zeroing `m[p][q]`), accumulated into the
+/// eigenvectors `v`. A call per rotation, not inlined in wasm, so V8
+/// optimises it while the solve runs (ARCHITECTURE.md, "Hot loops in wasm").
+#[cfg_attr(target_arch = "wasm32", inline(never))]
+fn jacobi_rotate(
+    m: &mut [f64],
+    v: &mut [f64],
+    n: usize,
+    (p, q): (usize, usize),
+    (c, s): (f64, f64),
+) {
+    for k in 0..n {
+        let mkp = m[k * n + p];
+        let mkq = m[k * n + q];
+        m[k * n + p] = c * mkp - s * mkq;
+        m[k * n + q] = s * mkp + c * mkq;
+    }
+    for k in 0..n {
+        let mpk = m[p * n + k];
+        let mqk = m[q * n + k];
+        m[p * n + k] = c * mpk - s * mqk;
+        m[q * n + k] = s * mpk + c * mqk;
+    }
+    m[p * n + q] = 0.0;
+    m[q * n + p] = 0.0;
+    for k in 0..n {
+        let vkp = v[k * n + p];
+        let vkq = v[k * n + q];
+        v[k * n + p] = c * vkp - s * vkq;
+        v[k * n + q] = s * vkp + c * vkq;
+    }
 }
 
 /// The logistic function `1 / (1 + e^-z)`, stable for large `|z|`.

@@ -264,9 +264,7 @@ fn distances_body<const Q: usize, const R: usize>(
     for start in (0..blocked).step_by(R) {
         let mut acc = [[0.0f64; R]; Q];
         for (column, query_values) in cols.chunks_exact(n).zip(&by_feature) {
-            let Some(block) = column.get(start..start + R) else {
-                break;
-            };
+            let block = &column[start..start + R];
             for (sums, &qj) in acc.iter_mut().zip(query_values) {
                 for (a, &c) in sums.iter_mut().zip(block) {
                     let t = c - qj;

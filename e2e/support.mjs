@@ -66,14 +66,20 @@ export function stopServer(child) {
  * Starts the server and a 360 px phone page. Returns the session: `server`,
  * `baseUrl`, `browser`, `context`, `page`, `problems` (console errors and
  * page errors, collected), and `close()` to end everything. `options.env`
- * adds to the server's environment (e.g. a fake LLM's base URL).
+ * adds to the server's environment (e.g. a fake LLM's base URL);
+ * `options.context` adds to the browser context's options.
  */
 export async function openSession(options = {}) {
   assert.ok(SERVER_BIN && DIST, "MLTRAINER_SERVER_BIN and MLTRAINER_DIST must be set");
   const tempDir = mkdtempSync(join(tmpdir(), "mltrainer-e2e-"));
   const started = await startServer(join(tempDir, "data"), options.env ?? {});
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROME_ARGS, headless: true });
-  const context = await browser.newContext({ viewport: { width: 360, height: 740 }, deviceScaleFactor: 2, hasTouch: true });
+  const context = await browser.newContext({
+    viewport: { width: 360, height: 740 },
+    deviceScaleFactor: 2,
+    hasTouch: true,
+    ...(options.context ?? {}),
+  });
   const page = await context.newPage();
   const problems = [];
   page.on("console", (msg) => {

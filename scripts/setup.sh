@@ -36,14 +36,21 @@ if ! grep -q "wasm_bindgen = \"$bindgen_version\"" "$root/Trunk.toml"; then
   exit 1
 fi
 
-# 4. Node tools: wasm-opt (npm binaryen 132; Debian's 108 breaks the module) and playwright-core.
+# 4. wasm-split-cli: cuts the main module into lazily loaded chunks between
+#    cargo and wasm-bindgen (scripts/build-main-module.sh).
+if ! cargo install --list 2>/dev/null | grep -q '^wasm_split_cli_support v0\.2\.4:'; then
+  log "installing wasm-split-cli (wasm_split_cli_support 0.2.4)"
+  cargo install --locked wasm_split_cli_support --version '=0.2.4' --features build-binary
+fi
+
+# 5. Node tools: wasm-opt (npm binaryen 132; Debian's 108 breaks the module) and playwright-core.
 if [ ! -x "$root/node_modules/.bin/wasm-opt" ] || [ ! -d "$root/node_modules/playwright-core" ] \
   || [ "$root/package-lock.json" -nt "$root/node_modules/.package-lock.json" ]; then
   log "installing node tools (binaryen, playwright-core)"
   (cd "$root" && npm ci --no-audit --no-fund)
 fi
 
-# 5. Chromium and ChromeDriver from Debian, for the browser tests.
+# 6. Chromium and ChromeDriver from Debian, for the browser tests.
 if [ "$want_browser" = 1 ] && { ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; }; then
   log "installing Debian's chromium and chromium-driver"
   apt-get update

@@ -25,3 +25,13 @@ pub fn today() -> shared::pricing::dates::Date {
         day: now.get_date(),
     }
 }
+
+/// Waits `ms` milliseconds (a `setTimeout` promise on the page's window).
+pub async fn sleep(ms: i32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _reject| {
+        if let Some(window) = web_sys::window() {
+            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
+        }
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+}

@@ -26,7 +26,7 @@ use shared::data::Series;
 use shared::trial::{Plan, Step, TrialState};
 
 use crate::api::{self, ApiError};
-use crate::ui::trial_feed::sleep;
+use crate::clock::sleep;
 
 /// Steps this browser runs at once, at most.
 pub const POOL: usize = 2;

@@ -23,8 +23,8 @@ use super::autonomous_model::{
 };
 use super::format::{fixed, timestamp};
 use super::session::{Loaded, SessionGate};
-use super::trial_feed::sleep;
 use crate::api;
+use crate::clock::sleep;
 
 /// How often the open run is read while it is not finished, in ms.
 const POLL_MS: i32 = 1_000;

@@ -30,6 +30,7 @@ mod portfolio_page;
 mod pricing_page;
 mod registry_page;
 mod risk_page;
+mod routes;
 mod run_badges;
 mod runner;
 mod scatter;
@@ -37,7 +38,7 @@ mod session;
 mod state;
 mod strategies_page;
 mod theme;
-pub mod trial_feed;
+mod trial_feed;
 mod trial_form;
 mod trial_graph;
 mod trial_model;
@@ -45,7 +46,7 @@ mod trials_page;
 
 use leptos::prelude::*;
 use leptos_router::components::{Route, Router, Routes, A};
-use leptos_router::path;
+use leptos_router::{path, Lazy};
 
 /// Mounts the app on `<body>`.
 pub fn mount() {
@@ -90,21 +91,21 @@ pub fn App() -> impl IntoView {
             <main id="main">
                 <Show when=move || !needs_login.get() fallback=login_page::LoginPage>
                     <Routes fallback=|| view! { <p class="card">"Page not found. " <a href="/">"Go to Pricing"</a></p> }>
-                        <Route path=path!("/") view=pricing_page::PricingPage />
-                        <Route path=path!("/chat") view=chat::ChatPage />
-                        <Route path=path!("/strategies") view=strategies_page::StrategiesPage />
-                        <Route path=path!("/data") view=data_page::DataPage />
-                        <Route path=path!("/lab") view=lab_page::LabPage />
-                        <Route path=path!("/portfolio") view=portfolio_page::PortfolioPage />
-                        <Route path=path!("/risk") view=risk_page::RiskPage />
-                        <Route path=path!("/backtest") view=backtest_page::BacktestPage />
-                        <Route path=path!("/leaderboard") view=leaderboard_page::LeaderboardPage />
-                        <Route path=path!("/trials") view=trials_page::TrialsPage />
-                        <Route path=path!("/autonomous") view=autonomous_page::AutonomousPage />
-                        <Route path=path!("/registry") view=registry_page::RegistryPage />
-                        <Route path=path!("/audit") view=audit_page::AuditPage />
-                        <Route path=path!("/compliance") view=compliance_page::CompliancePage />
-                        <Route path=path!("/bench") view=bench_page::BenchPage />
+                        <Route path=path!("/") view={Lazy::<routes::PricingRoute>::new()} />
+                        <Route path=path!("/chat") view={Lazy::<routes::ChatRoute>::new()} />
+                        <Route path=path!("/strategies") view={Lazy::<routes::StrategiesRoute>::new()} />
+                        <Route path=path!("/data") view={Lazy::<routes::DataRoute>::new()} />
+                        <Route path=path!("/lab") view={Lazy::<routes::LabRoute>::new()} />
+                        <Route path=path!("/portfolio") view={Lazy::<routes::PortfolioRoute>::new()} />
+                        <Route path=path!("/risk") view={Lazy::<routes::RiskRoute>::new()} />
+                        <Route path=path!("/backtest") view={Lazy::<routes::BacktestRoute>::new()} />
+                        <Route path=path!("/leaderboard") view={Lazy::<routes::LeaderboardRoute>::new()} />
+                        <Route path=path!("/trials") view={Lazy::<routes::TrialsRoute>::new()} />
+                        <Route path=path!("/autonomous") view={Lazy::<routes::AutonomousRoute>::new()} />
+                        <Route path=path!("/registry") view={Lazy::<routes::RegistryRoute>::new()} />
+                        <Route path=path!("/audit") view={Lazy::<routes::AuditRoute>::new()} />
+                        <Route path=path!("/compliance") view={Lazy::<routes::ComplianceRoute>::new()} />
+                        <Route path=path!("/bench") view={Lazy::<routes::BenchRoute>::new()} />
                     </Routes>
                 </Show>
             </main>

@@ -14,11 +14,11 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use shared::api::ServerFrame;
 use shared::trial::TrialEvent;
-use wasm_bindgen_futures::JsFuture;
 
 use super::trial_model::{Applied, TrialView};
 use crate::api;
 use crate::api::live::LiveSocket;
+use crate::clock::sleep;
 
 /// Longest wait between reconnects, in milliseconds.
 pub const MAX_BACKOFF_MS: u32 = 30_000;
@@ -273,16 +273,6 @@ async fn catch_up(
             return Ok(());
         }
     }
-}
-
-/// Waits `ms` milliseconds (a `setTimeout` promise).
-pub async fn sleep(ms: i32) {
-    let promise = js_sys::Promise::new(&mut |resolve, _reject| {
-        if let Some(window) = web_sys::window() {
-            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
-        }
-    });
-    let _ = JsFuture::from(promise).await;
 }
 
 #[cfg(test)]

@@ -96,12 +96,35 @@ test("Strategies shares the pricing chunk; Chat loads the coach chunk when opene
   assert.deepEqual(groupsSince(from), ["coach"]);
 });
 
+test("while a screen's code downloads, the page says so", async () => {
+  let release;
+  const held = new Promise((resolve) => (release = resolve));
+  const pattern = "**/split_records_screens-*.wasm";
+  await page.route(pattern, async (route) => {
+    await held;
+    await route.continue();
+  });
+  try {
+    await page.locator('nav a[href="/audit"]').click();
+    const status = page.locator("#screen-loading");
+    await status.waitFor();
+    assert.match(await status.innerText(), /Loading the screen/);
+    assert.equal(await page.locator("#audit-title").count(), 0);
+    release();
+    await page.locator("#audit-title").waitFor();
+    await status.waitFor({ state: "detached" });
+  } finally {
+    release();
+    await page.unroute(pattern);
+  }
+});
+
 test("a screen whose chunk does not download says so, and opens on the next try", async () => {
   const blocked = "**/split_analysis_screens-*.wasm";
   await page.route(blocked, (route) => route.abort("internetdisconnected"));
   try {
     await page.locator('nav a[href="/risk"]').click();
-    const alert = page.locator('main [role="alert"]');
+    const alert = page.locator("#screen-load-failed");
     await alert.waitFor();
     assert.match(await alert.innerText(), /could not be loaded/);
     assert.equal(await page.locator("#risk-title").count(), 0);

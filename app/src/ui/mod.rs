@@ -63,8 +63,10 @@ pub fn App() -> impl IntoView {
     crate::finance::outbox::start();
     let needs_login =
         Memo::new(move |_| matches!(session.status.get(), session::SessionStatus::NeedsLogin));
+    // True while a navigation waits for its screen (a chunk the first time).
+    let (is_routing, set_is_routing) = signal(false);
     view! {
-        <Router>
+        <Router set_is_routing>
             <header class="top">
                 <div class="bar">
                     <a class="brand" href="/">"mlTrainer"</a>
@@ -89,6 +91,9 @@ pub fn App() -> impl IntoView {
                 <goal_bar::GoalBar />
             </header>
             <main id="main">
+                <Show when=move || is_routing.get()>
+                    <p id="screen-loading" class="screen-loading muted" role="status">"Loading the screen…"</p>
+                </Show>
                 <Show when=move || !needs_login.get() fallback=login_page::LoginPage>
                     <Routes fallback=|| view! { <p class="card">"Page not found. " <a href="/">"Go to Pricing"</a></p> }>
                         <Route path=path!("/") view={Lazy::<routes::PricingRoute>::new()} />

@@ -130,7 +130,7 @@ lazy_screen!(
 #[component]
 fn ChunkLoadFailed() -> impl IntoView {
     view! {
-        <div class="card error" role="alert">
+        <div id="screen-load-failed" class="card error" role="alert">
             <p>"This screen could not be loaded: its code did not download. Check the connection, then open the screen again."</p>
         </div>
     }

@@ -8,8 +8,7 @@
 // Run by scripts/test.sh with MLTRAINER_SERVER_BIN and MLTRAINER_DIST set.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { readdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { readSplitLoader } from "../scripts/split-loader.mjs";
 import { openSession } from "./support.mjs";
 
 const DIST = process.env.MLTRAINER_DIST;
@@ -30,24 +29,11 @@ function groupsSince(from) {
   return [...new Set(wasmRequests.slice(from).map(groupOf).filter(Boolean))].sort();
 }
 
-/** The shared chunks the loader says `group` needs, as /paths. */
+/** The shared chunks the loader says `group`'s screens need, as /paths. */
 function chunksOf(group) {
-  const loaderName = readdirSync(DIST).find((n) => /^__wasm_split-[0-9a-f]+\.js$/.test(n));
-  const loader = readFileSync(join(DIST, loaderName), "utf8");
-  const files = new Map(
-    [...loader.matchAll(/const (__chunk_\d+) = makeLoad\(\(\) => \{\s*const src = fetch\(new URL\("\.\/([^"]+)"/g)].map(
-      (m) => [m[1], "/" + m[2]],
-    ),
-  );
-  const entry = new RegExp(`export const __wasm_split_load_${group}_screens = [\\s\\S]*?\\n, \\[([^\\]]*)\\]\\)\\);`).exec(
-    loader,
-  );
+  const entry = readSplitLoader(DIST).groups.get(`${group}_screens`);
   assert.ok(entry, `the loader loads ${group}_screens`);
-  return entry[1]
-    .split(",")
-    .map((c) => c.trim())
-    .filter(Boolean)
-    .map((c) => files.get(c));
+  return entry.chunks.map((file) => "/" + file);
 }
 
 before(async () => {

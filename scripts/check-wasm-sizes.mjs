@@ -12,6 +12,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
+import { readSplitLoader } from "./split-loader.mjs";
 
 const dist = process.argv[2] ?? "dist";
 // Bytes, gzip -9, of the main app's module: just above today's 273,780
@@ -69,39 +70,15 @@ if (appGzip > APP_GZIP_LIMIT) {
 console.error(`[wasm] the app module is ${appGzip} bytes gzip -9, within the limit of ${APP_GZIP_LIMIT}`);
 
 // What opening a screen downloads, per screen group.
-const files = readdirSync(dist);
-const loaderName = files.find((name) => /^__wasm_split-.*\.js$/.test(name));
-const mainJs = files.find((name) => /^app-[0-9a-f]+\.js$/.test(name));
-if (!loaderName || !mainJs) {
-  console.error(`[wasm] ${dist} lacks the split loader or the app's JS`);
+let split;
+try {
+  split = readSplitLoader(dist);
+} catch (error) {
+  console.error(`[wasm] ${error.message}`);
   process.exit(1);
 }
-const loader = readFileSync(join(dist, loaderName), "utf8");
-const chunkFile = new Map(
-  [...loader.matchAll(/const (__chunk_\d+) = makeLoad\(\(\) => \{\s*const src = fetch\(new URL\("\.\/([^"]+)"/g)].map(
-    (m) => [m[1], m[2]],
-  ),
-);
-const groups = [
-  ...loader.matchAll(
-    /export const __wasm_split_load_(\w+) = wrapAsyncCb\(makeLoad\(\(\) => \{\s*const src = fetch\(new URL\("\.\/([^"]+)"[\s\S]*?\n, \[([^\]]*)\]\)\);/g,
-  ),
-];
-if (groups.length === 0) {
-  console.error(`[wasm] ${loaderName} loads no screen group: is the loader's format unchanged?`);
-  process.exit(1);
-}
-const shell = appGzip + gzipOf(mainJs) + gzipOf(loaderName);
-for (const [, group, file, deps] of groups) {
-  const needed = deps
-    .split(",")
-    .map((d) => d.trim())
-    .filter(Boolean)
-    .map((d) => chunkFile.get(d));
-  if (needed.some((f) => !f)) {
-    console.error(`[wasm] ${loaderName}: ${group} needs a chunk the loader does not define`);
-    process.exit(1);
-  }
+const shell = appGzip + gzipOf(split.mainJs) + gzipOf(split.loader);
+for (const [group, { file, chunks: needed }] of split.groups) {
   const own = gzipOf(file);
   const shared = needed.reduce((sum, f) => sum + gzipOf(f), 0);
   console.error(

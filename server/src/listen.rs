@@ -99,32 +99,48 @@ where
     }
 }
 
-/// Completes on the first SIGINT (Ctrl-C) or SIGTERM.
-pub async fn shutdown_signal() {
-    let interrupt = async {
+/// Listens for SIGINT (Ctrl-C) and SIGTERM from this call on; the future
+/// completes on the first of them. The handlers are installed here, not
+/// when the future is first polled: call it before announcing the address,
+/// so a signal sent right after the "listening on" line still stops the
+/// server cleanly instead of killing it (the default action).
+#[cfg(unix)]
+pub fn shutdown_signal() -> impl Future<Output = ()> + Send {
+    use tokio::signal::unix::{signal, SignalKind};
+    let interrupt = signal(SignalKind::interrupt());
+    let terminate = signal(SignalKind::terminate());
+    async move {
+        tokio::select! {
+            () = wait_for(interrupt, "SIGINT") => tracing::info!("received SIGINT"),
+            () = wait_for(terminate, "SIGTERM") => tracing::info!("received SIGTERM"),
+        }
+    }
+}
+
+/// Listens for Ctrl-C (see the Unix version).
+#[cfg(not(unix))]
+pub fn shutdown_signal() -> impl Future<Output = ()> + Send {
+    async {
         if let Err(error) = tokio::signal::ctrl_c().await {
-            tracing::error!(%error, "cannot listen for SIGINT");
+            tracing::error!(%error, "cannot listen for Ctrl-C");
             std::future::pending::<()>().await;
         }
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        use tokio::signal::unix::{signal, SignalKind};
-        match signal(SignalKind::terminate()) {
-            Ok(mut terminate) => {
-                terminate.recv().await;
-            }
-            Err(error) => {
-                tracing::error!(%error, "cannot listen for SIGTERM");
-                std::future::pending::<()>().await;
-            }
+        tracing::info!("received Ctrl-C");
+    }
+}
+
+/// Completes when `signal` (installed, or the error installing it) fires;
+/// never, if it could not be installed.
+#[cfg(unix)]
+async fn wait_for(signal: io::Result<tokio::signal::unix::Signal>, name: &str) {
+    match signal {
+        Ok(mut signal) => {
+            signal.recv().await;
         }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = interrupt => tracing::info!("received SIGINT"),
-        () = terminate => tracing::info!("received SIGTERM"),
+        Err(error) => {
+            tracing::error!(%error, "cannot listen for {name}");
+            std::future::pending::<()>().await;
+        }
     }
 }
 

@@ -76,12 +76,14 @@ async fn run(config: &Config) -> Result<(), Box<dyn Error>> {
         ..config.clone()
     };
     let (router, state) = server::app_with_state(&config)?;
+    // Signals are handled from here on, before anyone learns the address.
+    let signal = server::shutdown_signal();
     let mut stdout = std::io::stdout().lock();
     writeln!(stdout, "{}", server::listening_line(addr))?;
     stdout.flush()?;
     drop(stdout);
     let shutdown = async move {
-        server::shutdown_signal().await;
+        signal.await;
         // Upgraded sockets are not connections the grace period waits for:
         // close them (1001) before the runtime stops.
         state.live.close_all(LIVE_CLOSE_GRACE).await;

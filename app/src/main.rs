@@ -5,6 +5,8 @@
 //! (`ui/routes.rs`) are exported split points, which every binary linking
 //! them would keep, whole screens included.
 
+// The library's modules, in scope at the crate root so the screens reach
+// them as `crate::api`, `crate::clock`, … as before they moved here.
 use app::{api, bench, browser_trial, clock, finance, lab, worker};
 
 mod ui;

@@ -29,14 +29,18 @@ function groupsSince(from) {
   return [...new Set(wasmRequests.slice(from).map(groupOf).filter(Boolean))].sort();
 }
 
+/** The split main module in DIST, read once (scripts/split-loader.mjs). */
+let split;
+
 /** The shared chunks the loader says `group`'s screens need, as /paths. */
 function chunksOf(group) {
-  const entry = readSplitLoader(DIST).groups.get(`${group}_screens`);
+  const entry = split.groups.get(`${group}_screens`);
   assert.ok(entry, `the loader loads ${group}_screens`);
   return entry.chunks.map((file) => "/" + file);
 }
 
 before(async () => {
+  split = readSplitLoader(DIST);
   session = await openSession({ context: { serviceWorkers: "block" } });
   ({ page, baseUrl } = session);
   page.on("request", (request) => {

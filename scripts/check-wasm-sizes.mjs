@@ -6,8 +6,8 @@
 // shows; the screens load as chunks, the heavy kernels live in the
 // workers). Also prints, for each screen group, what opening one of its
 // screens downloads: the main module and its JS, the group's module and the
-// shared chunks it needs (read from the splitter's loader,
-// `__wasm_split-<hash>.js`). Exits 1 if a check fails.
+// shared chunks it needs (scripts/split-loader.mjs reads them from the
+// splitter's loader). Exits 1 if a check fails.
 // Usage: node scripts/check-wasm-sizes.mjs [dist] [bundled-dir]
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -47,8 +47,17 @@ if (!app) {
   console.error("[wasm] no app module in " + dist);
   process.exit(1);
 }
-// The main module's chunks: the splitter's modules, named `split_*` and `chunk_*`.
-const chunks = modules.filter((name) => /^(split|chunk)_.*\.wasm$/.test(name));
+// The main module's chunks, as the splitter's loader lists them.
+let split;
+try {
+  split = readSplitLoader(dist);
+} catch (error) {
+  console.error(`[wasm] ${error.message}`);
+  process.exit(1);
+}
+const chunks = [
+  ...new Set([...split.groups.values()].flatMap(({ file, chunks: needed }) => [file, ...needed])),
+];
 for (const name of [app, ...chunks]) {
   const found = embedded(readFileSync(join(dist, name)));
   if (found.length > 0) {
@@ -57,7 +66,11 @@ for (const name of [app, ...chunks]) {
   }
 }
 console.error(`[wasm] neither the app module nor its ${chunks.length} chunks embed a bundled dataset`);
-const gzipOf = (name) => gzipSync(readFileSync(join(dist, name)), { level: 9 }).length;
+const gzipSizes = new Map();
+const gzipOf = (name) => {
+  if (!gzipSizes.has(name)) gzipSizes.set(name, gzipSync(readFileSync(join(dist, name)), { level: 9 }).length);
+  return gzipSizes.get(name);
+};
 const appGzip = gzipOf(app);
 if (appGzip > APP_GZIP_LIMIT) {
   console.error(
@@ -70,13 +83,6 @@ if (appGzip > APP_GZIP_LIMIT) {
 console.error(`[wasm] the app module is ${appGzip} bytes gzip -9, within the limit of ${APP_GZIP_LIMIT}`);
 
 // What opening a screen downloads, per screen group.
-let split;
-try {
-  split = readSplitLoader(dist);
-} catch (error) {
-  console.error(`[wasm] ${error.message}`);
-  process.exit(1);
-}
 const shell = appGzip + gzipOf(split.mainJs) + gzipOf(split.loader);
 for (const [group, { file, chunks: needed }] of split.groups) {
   const own = gzipOf(file);

@@ -387,6 +387,35 @@ impl Buffers {
     }
 }
 
+/// Widest block of columns the dense kernels keep in registers: eight
+/// running sums are four SIMD128 registers in wasm (two AVX2 ones natively).
+const TILE: usize = 8;
+
+/// `(start, width)` of consecutive column blocks covering `0..len`: blocks
+/// of [`TILE`], then at most one each of 4, 2 and 1 columns.
+fn tiles(len: usize) -> impl Iterator<Item = (usize, usize)> {
+    let mut start = 0;
+    std::iter::from_fn(move || {
+        let width = [TILE, 4, 2, 1].into_iter().find(|&w| start + w <= len)?;
+        let tile = (start, width);
+        start += width;
+        Some(tile)
+    })
+}
+
+/// Calls `kernel::<W>(args)` with the constant `W` equal to `width`, one of
+/// the widths [`tiles`] yields.
+macro_rules! at_width {
+    ($width:expr, $kernel:ident($($arg:expr),* $(,)?)) => {
+        match $width {
+            TILE => $kernel::<TILE>($($arg),*),
+            4 => $kernel::<4>($($arg),*),
+            2 => $kernel::<2>($($arg),*),
+            _ => $kernel::<1>($($arg),*),
+        }
+    };
+}
+
 /// Forward pass of `batch` rows stored row-major in `input`; fills `acts`.
 #[cfg_attr(target_arch = "wasm32", inline(never))]
 fn forward(
@@ -405,24 +434,85 @@ fn forward(
         for r in 0..batch {
             let row = &a_in[r * layer.inputs..(r + 1) * layer.inputs];
             let out = &mut a_out[r * layer.outputs..(r + 1) * layer.outputs];
-            // out[o] = bias[o] + w[o][0] x[0] + w[o][1] x[1] + ..., summed
-            // in that order for every output together.
-            out.copy_from_slice(&layer.bias);
-            for (&xi, w) in row.iter().zip(layer.by_input.chunks_exact(layer.outputs)) {
-                for (o, wi) in out.iter_mut().zip(w) {
-                    *o += wi * xi;
-                }
+            for (start, width) in tiles(layer.outputs) {
+                at_width!(width, forward_tile(layer, row, start, out));
             }
             if l != last {
                 for o in out.iter_mut() {
                     *o = match activation {
-                        Activation::Relu => o.max(0.0),
+                        // A compare and select, not `f64::max`: in wasm that
+                        // is a call to `fmax` for every unit (and keeps
+                        // -0.0, where this gives +0.0 on both targets).
+                        Activation::Relu => {
+                            if *o > 0.0 {
+                                *o
+                            } else {
+                                0.0
+                            }
+                        }
                         Activation::Tanh => libm::tanh(*o),
                     };
                 }
             }
         }
     }
+}
+
+/// Outputs `start..start + W` of one row through `layer`:
+/// `bias[o] + w[o][0] x[0] + w[o][1] x[1] + ...`, summed in that order, the
+/// `W` sums in registers across the inputs. A plain loop over all outputs
+/// loaded and stored every sum once per input, two at a time in wasm (LLVM
+/// does not unroll there). The sums start as a copy of the bias: built
+/// element by element (`array::from_fn`) they led LLVM to vectorise only two
+/// of the eight in wasm, and the MLP fit ran 30 % slower.
+#[inline(always)]
+fn forward_tile<const W: usize>(layer: &Layer, row: &[f64], start: usize, out: &mut [f64]) {
+    let mut sums = [0.0; W];
+    sums.copy_from_slice(&layer.bias[start..start + W]);
+    for (&xi, w) in row.iter().zip(layer.by_input.chunks_exact(layer.outputs)) {
+        for (sum, &wi) in sums.iter_mut().zip(&w[start..start + W]) {
+            *sum += wi * xi;
+        }
+    }
+    out[start..start + W].copy_from_slice(&sums);
+}
+
+/// Weight gradients `g[i] = sum over rows k of delta[k][o] * a_in[k][i]`
+/// of output `o`, for inputs `start..start + W`, summed over the rows in
+/// order with the `W` sums in registers. A zero delta (a ReLU unit that was
+/// off) adds a zero, which leaves every sum as it was.
+#[inline(always)]
+fn gradient_tile<const W: usize>(
+    a_in: &[f64],
+    delta: &[f64],
+    shape: (usize, usize),
+    o: usize,
+    start: usize,
+    g: &mut [f64],
+) {
+    let (inputs, outputs) = shape;
+    let mut sums = [0.0; W];
+    for (row, d_row) in a_in.chunks_exact(inputs).zip(delta.chunks_exact(outputs)) {
+        let d = d_row[o];
+        for (sum, &x) in sums.iter_mut().zip(&row[start..start + W]) {
+            *sum += d * x;
+        }
+    }
+    g[start..start + W].copy_from_slice(&sums);
+}
+
+/// One row's deltas back through `layer` (before the activation's
+/// derivative) for inputs `start..start + W`: `sum over o of d[o] w[o][i]`,
+/// in output order, the `W` sums in registers.
+#[inline(always)]
+fn backprop_tile<const W: usize>(layer: &Layer, d_row: &[f64], start: usize, p_row: &mut [f64]) {
+    let mut sums = [0.0; W];
+    for (w, &d) in layer.weights.chunks_exact(layer.inputs).zip(d_row) {
+        for (sum, &wi) in sums.iter_mut().zip(&w[start..start + W]) {
+            *sum += d * wi;
+        }
+    }
+    p_row[start..start + W].copy_from_slice(&sums);
 }
 
 /// Back-propagation of one mini-batch of `b` rows: fills `grads` (weights,
@@ -441,26 +531,18 @@ fn backward(
     for l in (0..layers.len()).rev() {
         let layer = &layers[l];
         let (gw, gb) = &mut grads[l];
-        gw.iter_mut().for_each(|g| *g = 0.0);
         gb.iter_mut().for_each(|g| *g = 0.0);
-        let a_in = &buf.acts[l];
-        {
-            let delta = &buf.deltas[l];
-            for k in 0..b {
-                let row = &a_in[k * layer.inputs..(k + 1) * layer.inputs];
-                let d_row = &delta[k * layer.outputs..(k + 1) * layer.outputs];
-                for ((g, &d), gbo) in gw
-                    .chunks_exact_mut(layer.inputs)
-                    .zip(d_row)
-                    .zip(gb.iter_mut())
-                {
-                    *gbo += d;
-                    if d != 0.0 {
-                        for (gi, xi) in g.iter_mut().zip(row) {
-                            *gi += d * xi;
-                        }
-                    }
-                }
+        let a_in = &buf.acts[l][..b * layer.inputs];
+        let delta = &buf.deltas[l][..b * layer.outputs];
+        for d_row in delta.chunks_exact(layer.outputs) {
+            for (gbo, &d) in gb.iter_mut().zip(d_row) {
+                *gbo += d;
+            }
+        }
+        let shape = (layer.inputs, layer.outputs);
+        for (o, g) in gw.chunks_exact_mut(layer.inputs).enumerate() {
+            for (start, width) in tiles(layer.inputs) {
+                at_width!(width, gradient_tile(a_in, delta, shape, o, start, g));
             }
         }
         for (g, w) in gw.iter_mut().zip(&layer.weights) {
@@ -470,16 +552,11 @@ fn backward(
             let (lower, upper) = buf.deltas.split_at_mut(l);
             let delta = &upper[0];
             let prev = &mut lower[l - 1];
-            prev[..b * layer.inputs].iter_mut().for_each(|p| *p = 0.0);
             for k in 0..b {
                 let d_row = &delta[k * layer.outputs..(k + 1) * layer.outputs];
                 let p_row = &mut prev[k * layer.inputs..(k + 1) * layer.inputs];
-                for (w, &d) in layer.weights.chunks_exact(layer.inputs).zip(d_row) {
-                    if d != 0.0 {
-                        for (p, wi) in p_row.iter_mut().zip(w) {
-                            *p += d * wi;
-                        }
-                    }
+                for (start, width) in tiles(layer.inputs) {
+                    at_width!(width, backprop_tile(layer, d_row, start, p_row));
                 }
                 // Through the activation of layer l - 1's output.
                 let a_row = &a_in[k * layer.inputs..(k + 1) * layer.inputs];

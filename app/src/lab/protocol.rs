@@ -121,18 +121,30 @@ pub fn slowest(timings: &[CatalogTiming], n: usize) -> Vec<CatalogTiming> {
     sorted
 }
 
-/// Rounds the model benchmark runs per entry (a fresh model each round,
-/// same seed). The fastest round is reported, as `scripts/bench-peers.sh`
-/// reports the peers; the first round is kept too, because in a browser it
-/// runs partly on V8's baseline code until the hot functions tier up.
-pub const BENCH_ROUNDS: usize = 3;
+/// Fewest rounds the model benchmark runs per entry (a fresh model each
+/// round, same seed). The fastest round is reported, as
+/// `scripts/bench-peers.sh` reports the peers; the first round is kept too,
+/// because in a browser it runs partly on V8's baseline code until the hot
+/// functions tier up.
+pub const BENCH_MIN_ROUNDS: usize = 3;
+
+/// Most rounds per entry. An entry runs more than [`BENCH_MIN_ROUNDS`] while
+/// its rounds have taken less than [`BENCH_BUDGET_MS`] in all: a model that
+/// fits in a millisecond gets enough rounds for V8 to finish optimising its
+/// code and for the browser clock's 0.1 ms steps to stop mattering.
+pub const BENCH_MAX_ROUNDS: usize = 10;
+
+/// Time per entry, milliseconds, after which no round beyond
+/// [`BENCH_MIN_ROUNDS`] starts.
+pub const BENCH_BUDGET_MS: f64 = 300.0;
 
 /// One benchmark line.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct BenchTiming {
     /// Catalog name.
     pub name: String,
-    /// Training time, milliseconds: the fastest of [`BENCH_ROUNDS`].
+    /// Training time, milliseconds: the fastest round (see
+    /// [`BENCH_MIN_ROUNDS`]).
     pub fit_ms: f64,
     /// Prediction time for the same rows, milliseconds: the fastest round.
     pub predict_ms: f64,

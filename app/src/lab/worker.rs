@@ -6,7 +6,10 @@
 use shared::features::{build_dataset, FeatureSpec};
 use shared::models::{catalog, evaluate_many, CatalogEntry, Matrix, ModelError};
 
-use super::protocol::{BenchTiming, CatalogTiming, LabEvent, LabRequest, BENCH_ROUNDS};
+use super::protocol::{
+    BenchTiming, CatalogTiming, LabEvent, LabRequest, BENCH_BUDGET_MS, BENCH_MAX_ROUNDS,
+    BENCH_MIN_ROUNDS,
+};
 
 /// Handles `request`, calling `emit` for every event in order. `now_ms`
 /// reads a clock (the worker's `performance.now()`), used only by `Bench`.
@@ -171,7 +174,9 @@ fn select(names: &[String]) -> Result<Vec<CatalogEntry>, String> {
         .collect()
 }
 
-/// Times `entry`'s fit and prediction on `x` over [`BENCH_ROUNDS`] rounds.
+/// Times `entry`'s fit and prediction on `x`: [`BENCH_MIN_ROUNDS`] rounds,
+/// and more (up to [`BENCH_MAX_ROUNDS`]) while they have taken less than
+/// [`BENCH_BUDGET_MS`].
 fn time_entry(
     entry: &CatalogEntry,
     x: &Matrix,
@@ -183,8 +188,11 @@ fn time_entry(
         shared::models::Task::Regression => forward_return,
         _ => direction,
     };
-    let mut rounds = Vec::with_capacity(BENCH_ROUNDS);
-    for _ in 0..BENCH_ROUNDS {
+    let mut rounds: Vec<(f64, f64)> = Vec::with_capacity(BENCH_MAX_ROUNDS);
+    let mut spent = 0.0;
+    while rounds.len() < BENCH_MIN_ROUNDS
+        || (rounds.len() < BENCH_MAX_ROUNDS && spent < BENCH_BUDGET_MS)
+    {
         let mut model = entry.build()?;
         let t0 = now_ms();
         model.fit(x, y, 42)?;
@@ -192,6 +200,7 @@ fn time_entry(
         model.predict(x)?;
         let t2 = now_ms();
         rounds.push((t1 - t0, t2 - t1));
+        spent += t2 - t0;
     }
     let fastest =
         |pick: fn(&(f64, f64)) -> f64| rounds.iter().map(pick).fold(f64::INFINITY, f64::min);
@@ -250,18 +259,13 @@ mod tests {
         assert!(slow.windows(2).all(|w| w[0].ms >= w[1].ms));
     }
 
-    /// The model benchmark runs each entry `BENCH_ROUNDS` times and reports
-    /// the fastest fit and prediction, and the first round's, read off the
-    /// clock it is given.
-    #[test]
-    fn the_model_bench_reports_the_fastest_and_the_first_round() {
+    /// Runs the model benchmark on ridge with a clock that returns
+    /// `readings` in turn; the one timing it reports, and how many readings
+    /// it took (three per round).
+    fn bench_ridge(readings: &[f64]) -> (BenchTiming, usize) {
         let full = shared::data::bundled::load("sp500").unwrap();
         let dates = full.dates();
         let series = full.between(Some(dates[0]), Some(dates[400])).unwrap();
-        // Clock readings per round: before the fit, after it, after the
-        // prediction. Fits take 10, 5 and 7 ms; predictions 2, 1 and 3.
-        let readings = [0.0, 10.0, 12.0, 20.0, 25.0, 26.0, 30.0, 37.0, 40.0];
-        assert_eq!(readings.len(), 3 * BENCH_ROUNDS);
         let next = std::cell::Cell::new(0);
         let mut result = None;
         handle(
@@ -280,13 +284,50 @@ mod tests {
                 readings[i]
             },
         );
-        let timings = result.expect("a result");
+        let mut timings = result.expect("a result");
         assert_eq!(timings.len(), 1);
-        let t = &timings[0];
+        (timings.remove(0), next.get())
+    }
+
+    /// Slow rounds: the benchmark stops after `BENCH_MIN_ROUNDS` and reports
+    /// the fastest fit and prediction, and the first round's.
+    #[test]
+    fn the_model_bench_reports_the_fastest_and_the_first_round() {
+        assert_eq!(BENCH_MIN_ROUNDS, 3);
+        // Clock readings per round: before the fit, after it, after the
+        // prediction. Fits take 100, 105 and 97 ms; predictions 2, 1 and 3
+        // (311 ms in all, over the budget).
+        let readings = [0.0, 100.0, 102.0, 200.0, 305.0, 306.0, 400.0, 497.0, 500.0];
+        let (t, used) = bench_ridge(&readings);
+        assert_eq!(used, readings.len());
         assert_eq!(t.name, "ridge_alpha_1");
-        assert_eq!((t.fit_ms, t.predict_ms), (5.0, 1.0));
-        assert_eq!((t.first_fit_ms, t.first_predict_ms), (10.0, 2.0));
+        assert_eq!((t.fit_ms, t.predict_ms), (97.0, 1.0));
+        assert_eq!((t.first_fit_ms, t.first_predict_ms), (100.0, 2.0));
         assert!(t.rows > 300 && t.features > 10);
+    }
+
+    /// Fast rounds: the benchmark keeps going up to `BENCH_MAX_ROUNDS`
+    /// while the budget lasts, and the fastest of all of them is reported.
+    #[test]
+    fn the_model_bench_runs_fast_models_for_more_rounds() {
+        assert!(BENCH_MAX_ROUNDS > BENCH_MIN_ROUNDS);
+        // Every round: a 10 ms fit and a 2 ms prediction, except the last
+        // allowed one, whose fit takes 4 ms.
+        let mut readings = Vec::new();
+        for round in 0..BENCH_MAX_ROUNDS {
+            let start = 20.0 * round as f64;
+            let fit = if round + 1 == BENCH_MAX_ROUNDS {
+                4.0
+            } else {
+                10.0
+            };
+            readings.extend([start, start + fit, start + fit + 2.0]);
+        }
+        assert!(readings[readings.len() - 1] < BENCH_BUDGET_MS);
+        let (t, used) = bench_ridge(&readings);
+        assert_eq!(used, 3 * BENCH_MAX_ROUNDS);
+        assert_eq!((t.fit_ms, t.predict_ms), (4.0, 2.0));
+        assert_eq!((t.first_fit_ms, t.first_predict_ms), (10.0, 2.0));
     }
 
     fn config() -> WalkForwardConfig {

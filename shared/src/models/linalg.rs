@@ -111,17 +111,79 @@ pub(crate) fn binary_labels(y: &[f64]) -> Result<Vec<bool>, ModelError> {
     Ok(labels)
 }
 
-/// `XᵀX` (`cols x cols`, row-major, symmetric).
+/// Widest block of columns the tiled kernels ([`column_products`] and the
+/// MLP's) keep in registers: eight running sums are four SIMD128 registers
+/// in wasm (two AVX2 ones natively). A plain loop over a whole row of sums
+/// loads and stores each sum once per step, two at a time in wasm (LLVM
+/// does not unroll there).
+pub(crate) const TILE: usize = 8;
+
+/// `(start, width)` of consecutive column blocks covering `0..len`: blocks
+/// of [`TILE`], then at most one each of 4, 2 and 1 columns.
+pub(crate) fn tiles(len: usize) -> impl Iterator<Item = (usize, usize)> {
+    let mut start = 0;
+    std::iter::from_fn(move || {
+        let width = [TILE, 4, 2, 1].into_iter().find(|&w| start + w <= len)?;
+        let tile = (start, width);
+        start += width;
+        Some(tile)
+    })
+}
+
+/// Calls `kernel::<W>(args)` with the constant `W` equal to `width`, one of
+/// the widths [`tiles`] yields.
+macro_rules! at_width {
+    ($width:expr, $kernel:ident($($arg:expr),* $(,)?)) => {
+        match $width {
+            $crate::models::linalg::TILE => {
+                $kernel::<{ $crate::models::linalg::TILE }>($($arg),*)
+            }
+            4 => $kernel::<4>($($arg),*),
+            2 => $kernel::<2>($($arg),*),
+            _ => $kernel::<1>($($arg),*),
+        }
+    };
+}
+pub(crate) use at_width;
+
+/// `out[t] = sum over rows r of left[r][col] * right[r][start + t]` for the
+/// `W` columns from `start`, summed over the rows in order with the sums in
+/// registers. `left` and `right` are row-major matrices with the same rows,
+/// given with their row lengths.
+#[inline(always)]
+pub(crate) fn column_products<const W: usize>(
+    left: (&[f64], usize),
+    col: usize,
+    right: (&[f64], usize),
+    start: usize,
+    out: &mut [f64],
+) {
+    let mut sums = [0.0; W];
+    for (l, r) in left
+        .0
+        .chunks_exact(left.1)
+        .zip(right.0.chunks_exact(right.1))
+    {
+        let a = l[col];
+        for (sum, &v) in sums.iter_mut().zip(&r[start..start + W]) {
+            *sum += a * v;
+        }
+    }
+    out[start..start + W].copy_from_slice(&sums);
+}
+
+/// `XᵀX` (`cols x cols`, row-major, symmetric): each entry summed over the
+/// rows in order, the upper triangle in register tiles.
 pub(crate) fn gram(x: &Matrix) -> Vec<f64> {
     let p = x.cols();
     let mut g = vec![0.0; p * p];
-    for row in x.iter_rows() {
-        for j in 0..p {
-            let rj = row[j];
-            let gj = &mut g[j * p..(j + 1) * p];
-            for (gk, rk) in gj[j..].iter_mut().zip(&row[j..]) {
-                *gk += rj * rk;
-            }
+    if p == 0 {
+        return g;
+    }
+    let data = (x.as_slice(), p);
+    for (j, g_row) in g.chunks_exact_mut(p).enumerate() {
+        for (start, width) in tiles(p - j) {
+            at_width!(width, column_products(data, j, data, j + start, g_row));
         }
     }
     mirror_upper(&mut g, p);
@@ -137,13 +199,14 @@ pub(crate) fn mirror_upper(a: &mut [f64], p: usize) {
     }
 }
 
-/// `Xᵀv`.
+/// `Xᵀv`, each entry summed over the rows in order.
 pub(crate) fn xt_vec(x: &Matrix, v: &[f64]) -> Vec<f64> {
-    let mut out = vec![0.0; x.cols()];
-    for (row, &vi) in x.iter_rows().zip(v) {
-        for (o, r) in out.iter_mut().zip(row) {
-            *o += r * vi;
-        }
+    let p = x.cols();
+    let mut out = vec![0.0; p];
+    let rows = x.rows().min(v.len());
+    let (data, v) = ((&x.as_slice()[..rows * p], p), (&v[..rows], 1));
+    for (start, width) in tiles(p) {
+        at_width!(width, column_products(v, 0, data, start, &mut out));
     }
     out
 }

@@ -25,6 +25,7 @@
 use rand::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 
+use crate::models::linalg::{at_width, column_products, tiles};
 use crate::models::{
     num, number, text, txt, CatalogEntry, Family, Matrix, Model, ModelError, Params, Standardizer,
     Task,
@@ -387,35 +388,6 @@ impl Buffers {
     }
 }
 
-/// Widest block of columns the dense kernels keep in registers: eight
-/// running sums are four SIMD128 registers in wasm (two AVX2 ones natively).
-const TILE: usize = 8;
-
-/// `(start, width)` of consecutive column blocks covering `0..len`: blocks
-/// of [`TILE`], then at most one each of 4, 2 and 1 columns.
-fn tiles(len: usize) -> impl Iterator<Item = (usize, usize)> {
-    let mut start = 0;
-    std::iter::from_fn(move || {
-        let width = [TILE, 4, 2, 1].into_iter().find(|&w| start + w <= len)?;
-        let tile = (start, width);
-        start += width;
-        Some(tile)
-    })
-}
-
-/// Calls `kernel::<W>(args)` with the constant `W` equal to `width`, one of
-/// the widths [`tiles`] yields.
-macro_rules! at_width {
-    ($width:expr, $kernel:ident($($arg:expr),* $(,)?)) => {
-        match $width {
-            TILE => $kernel::<TILE>($($arg),*),
-            4 => $kernel::<4>($($arg),*),
-            2 => $kernel::<2>($($arg),*),
-            _ => $kernel::<1>($($arg),*),
-        }
-    };
-}
-
 /// Forward pass of `batch` rows stored row-major in `input`; fills `acts`.
 #[cfg_attr(target_arch = "wasm32", inline(never))]
 fn forward(
@@ -477,30 +449,6 @@ fn forward_tile<const W: usize>(layer: &Layer, row: &[f64], start: usize, out: &
     out[start..start + W].copy_from_slice(&sums);
 }
 
-/// Weight gradients `g[i] = sum over rows k of delta[k][o] * a_in[k][i]`
-/// of output `o`, for inputs `start..start + W`, summed over the rows in
-/// order with the `W` sums in registers. A zero delta (a ReLU unit that was
-/// off) adds a zero, which leaves every sum as it was.
-#[inline(always)]
-fn gradient_tile<const W: usize>(
-    a_in: &[f64],
-    delta: &[f64],
-    shape: (usize, usize),
-    o: usize,
-    start: usize,
-    g: &mut [f64],
-) {
-    let (inputs, outputs) = shape;
-    let mut sums = [0.0; W];
-    for (row, d_row) in a_in.chunks_exact(inputs).zip(delta.chunks_exact(outputs)) {
-        let d = d_row[o];
-        for (sum, &x) in sums.iter_mut().zip(&row[start..start + W]) {
-            *sum += d * x;
-        }
-    }
-    g[start..start + W].copy_from_slice(&sums);
-}
-
 /// One row's deltas back through `layer` (before the activation's
 /// derivative) for inputs `start..start + W`: `sum over o of d[o] w[o][i]`,
 /// in output order, the `W` sums in registers.
@@ -539,10 +487,13 @@ fn backward(
                 *gbo += d;
             }
         }
-        let shape = (layer.inputs, layer.outputs);
+        // gw[o][i]: the sum over the rows of delta[k][o] * a_in[k][i]. A
+        // zero delta (a ReLU unit that was off) adds a zero, which leaves
+        // every sum as it was.
         for (o, g) in gw.chunks_exact_mut(layer.inputs).enumerate() {
             for (start, width) in tiles(layer.inputs) {
-                at_width!(width, gradient_tile(a_in, delta, shape, o, start, g));
+                let (left, right) = ((delta, layer.outputs), (a_in, layer.inputs));
+                at_width!(width, column_products(left, o, right, start, g));
             }
         }
         for (g, w) in gw.iter_mut().zip(&layer.weights) {

@@ -410,8 +410,13 @@ fn seed_centres(z: &Matrix, cols: &[f64], k: usize, rng: &mut Xoshiro256PlusPlus
             let candidate = cumulative.partition_point(|&c| c <= target).min(n - 1);
             let mut dist = vec![0.0; n];
             squared_distances(cols, n, z.row(candidate), &mut dist);
+            // `c.min(*d)` without `f64::min`, a call to `fmin` per row in
+            // wasm; the same value (distances are never NaN: the rows are
+            // checked finite).
             for (d, &c) in dist.iter_mut().zip(&closest) {
-                *d = c.min(*d);
+                if c < *d {
+                    *d = c;
+                }
             }
             let pot: f64 = dist.iter().sum();
             if best.as_ref().is_none_or(|b| pot < b.1) {

@@ -131,8 +131,10 @@ pub const BENCH_MIN_ROUNDS: usize = 3;
 /// Most rounds per entry. An entry runs more than [`BENCH_MIN_ROUNDS`] while
 /// its rounds have taken less than [`BENCH_BUDGET_MS`] in all: a model that
 /// fits in a millisecond gets enough rounds for V8 to finish optimising its
-/// code and for the browser clock's 0.1 ms steps to stop mattering.
-pub const BENCH_MAX_ROUNDS: usize = 10;
+/// code (with ten, linear regression's fastest fit in the browser was
+/// 0.8 ms on some page loads and 2.0 ms on others; with fifty, 0.7–0.8 ms)
+/// and for the browser clock's 0.1 ms steps to stop mattering.
+pub const BENCH_MAX_ROUNDS: usize = 50;
 
 /// Time per entry, milliseconds, after which no round beyond
 /// [`BENCH_MIN_ROUNDS`] starts.

@@ -254,7 +254,7 @@ fn ModelBench() -> impl IntoView {
     view! {
         <section class="card" aria-labelledby="model-bench-title">
             <h2 id="model-bench-title">"Model benchmark (this browser)"</h2>
-            <p class="muted">"Trains and predicts each model three times (up to ten times for models that take under 300 ms in all), single-threaded in the lab worker, on the last 5,000 rows of the S&P 500 features: the fastest round, and the first in brackets (the browser runs baseline code until it optimises the hot functions)."</p>
+            <p class="muted">"Trains and predicts each model three times (up to fifty times while a model has taken under 300 ms in all), single-threaded in the lab worker, on the last 5,000 rows of the S&P 500 features: the fastest round, and the first in brackets (the browser runs baseline code until it optimises the hot functions)."</p>
             <button type="button" id="run-model-bench" on:click=run disabled=move || running.get()>
                 {move || if running.get() { "Running…" } else { "Run model benchmark" }}
             </button>

@@ -311,23 +311,23 @@ mod tests {
     #[test]
     fn the_model_bench_runs_fast_models_for_more_rounds() {
         assert!(BENCH_MAX_ROUNDS > BENCH_MIN_ROUNDS);
-        // Every round: a 10 ms fit and a 2 ms prediction, except the last
-        // allowed one, whose fit takes 4 ms.
+        // Every round: a 1 ms fit and a 0.5 ms prediction, except the last
+        // allowed one, whose fit takes 0.25 ms.
         let mut readings = Vec::new();
         for round in 0..BENCH_MAX_ROUNDS {
-            let start = 20.0 * round as f64;
+            let start = 2.0 * round as f64;
             let fit = if round + 1 == BENCH_MAX_ROUNDS {
-                4.0
+                0.25
             } else {
-                10.0
+                1.0
             };
-            readings.extend([start, start + fit, start + fit + 2.0]);
+            readings.extend([start, start + fit, start + fit + 0.5]);
         }
         assert!(readings[readings.len() - 1] < BENCH_BUDGET_MS);
         let (t, used) = bench_ridge(&readings);
         assert_eq!(used, 3 * BENCH_MAX_ROUNDS);
-        assert_eq!((t.fit_ms, t.predict_ms), (4.0, 2.0));
-        assert_eq!((t.first_fit_ms, t.first_predict_ms), (10.0, 2.0));
+        assert_eq!((t.fit_ms, t.predict_ms), (0.25, 0.5));
+        assert_eq!((t.first_fit_ms, t.first_predict_ms), (1.0, 0.5));
     }
 
     fn config() -> WalkForwardConfig {

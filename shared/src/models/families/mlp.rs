@@ -413,8 +413,9 @@ fn forward(
                 for o in out.iter_mut() {
                     *o = match activation {
                         // A compare and select, not `f64::max`: in wasm that
-                        // is a call to `fmax` for every unit (and keeps
-                        // -0.0, where this gives +0.0 on both targets).
+                        // is a call to `fmax` for every unit (and which zero
+                        // it returns for -0.0 is unspecified; this gives
+                        // +0.0 on both targets).
                         Activation::Relu => {
                             if *o > 0.0 {
                                 *o

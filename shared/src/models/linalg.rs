@@ -111,8 +111,7 @@ pub(crate) fn binary_labels(y: &[f64]) -> Result<Vec<bool>, ModelError> {
     Ok(labels)
 }
 
-/// Widest block of columns the tiled kernels ([`column_products`] and the
-/// MLP's) keep in registers: eight running sums are four SIMD128 registers
+/// Widest block of columns [`add_column_products`] keeps in registers: eight running sums are four SIMD128 registers
 /// in wasm (two AVX2 ones natively). A plain loop over a whole row of sums
 /// loads and stores each sum once per step, two at a time in wasm (LLVM
 /// does not unroll there).
@@ -146,12 +145,14 @@ macro_rules! at_width {
 }
 pub(crate) use at_width;
 
-/// `out[t] = sum over rows r of left[r][col] * right[r][start + t]` for the
-/// `W` columns from `start`, summed over the rows in order with the sums in
-/// registers. `left` and `right` are row-major matrices with the same rows,
+/// Adds to `out[start + t]`, for the `W` columns from `start`, the sum over
+/// rows r of `left[r][col] * right[r][start + t]`, term by term over the
+/// rows in order, with the running sums in registers (they start as a copy
+/// of `out`: built element by element, LLVM vectorised only two of eight in
+/// wasm). `left` and `right` are row-major matrices with the same rows,
 /// given with their row lengths.
 #[inline(always)]
-pub(crate) fn column_products<const W: usize>(
+pub(crate) fn add_column_products<const W: usize>(
     left: (&[f64], usize),
     col: usize,
     right: (&[f64], usize),
@@ -159,6 +160,7 @@ pub(crate) fn column_products<const W: usize>(
     out: &mut [f64],
 ) {
     let mut sums = [0.0; W];
+    sums.copy_from_slice(&out[start..start + W]);
     for (l, r) in left
         .0
         .chunks_exact(left.1)
@@ -183,7 +185,7 @@ pub(crate) fn gram(x: &Matrix) -> Vec<f64> {
     let data = (x.as_slice(), p);
     for (j, g_row) in g.chunks_exact_mut(p).enumerate() {
         for (start, width) in tiles(p - j) {
-            at_width!(width, column_products(data, j, data, j + start, g_row));
+            at_width!(width, add_column_products(data, j, data, j + start, g_row));
         }
     }
     mirror_upper(&mut g, p);
@@ -206,7 +208,7 @@ pub(crate) fn xt_vec(x: &Matrix, v: &[f64]) -> Vec<f64> {
     let rows = x.rows().min(v.len());
     let (data, v) = ((&x.as_slice()[..rows * p], p), (&v[..rows], 1));
     for (start, width) in tiles(p) {
-        at_width!(width, column_products(v, 0, data, start, &mut out));
+        at_width!(width, add_column_products(v, 0, data, start, &mut out));
     }
     out
 }

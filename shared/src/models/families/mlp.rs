@@ -25,7 +25,7 @@
 use rand::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 
-use crate::models::linalg::{at_width, column_products, tiles};
+use crate::models::linalg::{add_column_products, at_width, tiles};
 use crate::models::{
     num, number, text, txt, CatalogEntry, Family, Matrix, Model, ModelError, Params, Standardizer,
     Task,
@@ -406,8 +406,12 @@ fn forward(
         for r in 0..batch {
             let row = &a_in[r * layer.inputs..(r + 1) * layer.inputs];
             let out = &mut a_out[r * layer.outputs..(r + 1) * layer.outputs];
+            // out[o] = bias[o] + x[0] w[o][0] + x[1] w[o][1] + ..., summed
+            // in that order.
+            out.copy_from_slice(&layer.bias);
             for (start, width) in tiles(layer.outputs) {
-                at_width!(width, forward_tile(layer, row, start, out));
+                let weights = (&layer.by_input[..], layer.outputs);
+                at_width!(width, add_column_products((row, 1), 0, weights, start, out));
             }
             if l != last {
                 for o in out.iter_mut() {
@@ -431,39 +435,6 @@ fn forward(
     }
 }
 
-/// Outputs `start..start + W` of one row through `layer`:
-/// `bias[o] + w[o][0] x[0] + w[o][1] x[1] + ...`, summed in that order, the
-/// `W` sums in registers across the inputs. A plain loop over all outputs
-/// loaded and stored every sum once per input, two at a time in wasm (LLVM
-/// does not unroll there). The sums start as a copy of the bias: built
-/// element by element (`array::from_fn`) they led LLVM to vectorise only two
-/// of the eight in wasm, and the MLP fit ran 30 % slower.
-#[inline(always)]
-fn forward_tile<const W: usize>(layer: &Layer, row: &[f64], start: usize, out: &mut [f64]) {
-    let mut sums = [0.0; W];
-    sums.copy_from_slice(&layer.bias[start..start + W]);
-    for (&xi, w) in row.iter().zip(layer.by_input.chunks_exact(layer.outputs)) {
-        for (sum, &wi) in sums.iter_mut().zip(&w[start..start + W]) {
-            *sum += wi * xi;
-        }
-    }
-    out[start..start + W].copy_from_slice(&sums);
-}
-
-/// One row's deltas back through `layer` (before the activation's
-/// derivative) for inputs `start..start + W`: `sum over o of d[o] w[o][i]`,
-/// in output order, the `W` sums in registers.
-#[inline(always)]
-fn backprop_tile<const W: usize>(layer: &Layer, d_row: &[f64], start: usize, p_row: &mut [f64]) {
-    let mut sums = [0.0; W];
-    for (w, &d) in layer.weights.chunks_exact(layer.inputs).zip(d_row) {
-        for (sum, &wi) in sums.iter_mut().zip(&w[start..start + W]) {
-            *sum += d * wi;
-        }
-    }
-    p_row[start..start + W].copy_from_slice(&sums);
-}
-
 /// Back-propagation of one mini-batch of `b` rows: fills `grads` (weights,
 /// bias per layer, with the L2 term `reg * w`) from the output deltas in
 /// `buf.deltas` and the activations of the forward pass. Not inlined in
@@ -480,7 +451,8 @@ fn backward(
     for l in (0..layers.len()).rev() {
         let layer = &layers[l];
         let (gw, gb) = &mut grads[l];
-        gb.iter_mut().for_each(|g| *g = 0.0);
+        gw.fill(0.0);
+        gb.fill(0.0);
         let a_in = &buf.acts[l][..b * layer.inputs];
         let delta = &buf.deltas[l][..b * layer.outputs];
         for d_row in delta.chunks_exact(layer.outputs) {
@@ -494,7 +466,7 @@ fn backward(
         for (o, g) in gw.chunks_exact_mut(layer.inputs).enumerate() {
             for (start, width) in tiles(layer.inputs) {
                 let (left, right) = ((delta, layer.outputs), (a_in, layer.inputs));
-                at_width!(width, column_products(left, o, right, start, g));
+                at_width!(width, add_column_products(left, o, right, start, g));
             }
         }
         for (g, w) in gw.iter_mut().zip(&layer.weights) {
@@ -504,11 +476,17 @@ fn backward(
             let (lower, upper) = buf.deltas.split_at_mut(l);
             let delta = &upper[0];
             let prev = &mut lower[l - 1];
+            prev[..b * layer.inputs].fill(0.0);
             for k in 0..b {
                 let d_row = &delta[k * layer.outputs..(k + 1) * layer.outputs];
                 let p_row = &mut prev[k * layer.inputs..(k + 1) * layer.inputs];
+                // p[i] = d[0] w[0][i] + d[1] w[1][i] + ..., in output order.
                 for (start, width) in tiles(layer.inputs) {
-                    at_width!(width, backprop_tile(layer, d_row, start, p_row));
+                    let weights = (&layer.weights[..], layer.inputs);
+                    at_width!(
+                        width,
+                        add_column_products((d_row, 1), 0, weights, start, p_row)
+                    );
                 }
                 // Through the activation of layer l - 1's output.
                 let a_row = &a_in[k * layer.inputs..(k + 1) * layer.inputs];
